@@ -1,0 +1,112 @@
+// Package bot is the core of lumobot: it plans posts from sources and
+// configuration (plan.go), paces them per target (gate.go) and delivers them
+// through the outbox (deliver.go). It declares the small interfaces it
+// consumes; implementations live in subpackages and are wired in cmd.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind is what a post announces.
+type Kind string
+
+// The kinds of post, in the order they win a contested slot.
+const (
+	KindAnnouncement Kind = "announcement"
+	KindReminder     Kind = "reminder"
+	KindNews         Kind = "news"
+)
+
+// Post is one planned post for one target.
+type Post struct {
+	Key    string // idempotency key: news:<feed>:<id>, reminder:<event>:<offset>, announcement:<id>:<occurrence>
+	Kind   Kind
+	Target string
+	Due    time.Time // when it should go out
+	Text   string    // exactly what is posted
+	Link   string    // the post's main link, if any (link cards)
+	Lang   string    // fi | sv | en
+
+	// Expires is the moment after which the post is skipped, not sent:
+	// a reminder's event start, an announcement's due + late_grace, a news
+	// item's published + max_age. Zero means never.
+	Expires time.Time
+	// Order breaks ties between posts competing for one slot: a reminder's
+	// event start (earliest first), a news item's publication (newest first).
+	Order time.Time
+}
+
+// Receipt is what a platform answered for a post it accepted.
+type Receipt struct {
+	ID  string // the platform's id of the post
+	URL string // a link a person can open
+}
+
+// Poster delivers posts to one platform account. Implementations must be
+// idempotent per Post.Key wherever the platform allows it (Mastodon's
+// Idempotency-Key, Bluesky's record key), and report a re-sent post the
+// platform refuses as a duplicate with ErrAlreadySent.
+type Poster interface {
+	Post(ctx context.Context, p Post) (Receipt, error)
+}
+
+// Counter measures text the way one platform does.
+type Counter interface {
+	Length(text string) int
+	Limit() int // 0: no limit
+}
+
+// ErrAlreadySent is returned (wrapped) by a Poster when the platform says the
+// post already exists, as X does for duplicate content after a lost answer.
+var ErrAlreadySent = errors.New("already sent")
+
+// DeliveryError classifies a failed delivery. Errors that are not a
+// *DeliveryError are treated as retryable (network trouble).
+type DeliveryError struct {
+	Permanent bool      // retrying cannot help: credentials, validation
+	RetryAt   time.Time // the platform's reset time (429); zero: use backoff
+	Err       error
+}
+
+func (e *DeliveryError) Error() string { return e.Err.Error() }
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error { return &DeliveryError{Permanent: true, Err: err} }
+
+// RetryAt marks err as retryable, not before t.
+func RetryAt(err error, t time.Time) error { return &DeliveryError{RetryAt: t, Err: err} }
+
+// Retryable marks err as retryable with backoff.
+func Retryable(err error) error { return &DeliveryError{Err: err} }
+
+// Status is where a delivery stands in the outbox.
+type Status string
+
+// Delivery states: pending → sending → sent | failed | skipped.
+const (
+	StatusPending Status = "pending"
+	StatusSending Status = "sending"
+	StatusSent    Status = "sent"
+	StatusFailed  Status = "failed"
+	StatusSkipped Status = "skipped"
+)
+
+// Delivery is a post's row in the outbox.
+type Delivery struct {
+	Post
+	Status      Status
+	Attempts    int
+	NextAttempt time.Time // retry not before this; zero: as soon as due
+	FirstTry    time.Time // first attempt, for give_up_after; zero: never tried
+	Reason      string    // why failed or skipped, or the last retryable error
+	RemoteID    string
+	RemoteURL   string
+	Updated     time.Time
+}
+
+func (d Delivery) String() string { return fmt.Sprintf("%s→%s", d.Key, d.Target) }
