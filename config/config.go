@@ -1,0 +1,202 @@
+// Package config reads lumobot's configuration (YAML, TOML or JSON through
+// viper, with LUMOBOT_* environment overrides), resolves secrets and
+// validates everything once at load, so that a mistake is an error at start
+// that names its key, never a surprise at the first post.
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole configuration. Fields tagged with mapstructure are
+// what staff write; the others are derived by Load and Validate.
+type Config struct {
+	Timezone      string         `mapstructure:"timezone"`
+	Language      string         `mapstructure:"language"`
+	Hashtags      []string       `mapstructure:"hashtags"`
+	State         string         `mapstructure:"state"`
+	Schedule      Schedule       `mapstructure:"schedule"`
+	Feeds         []Feed         `mapstructure:"feeds"`
+	Events        []Event        `mapstructure:"events"`
+	Reminders     []Reminder     `mapstructure:"reminders"`
+	Announcements []Announcement `mapstructure:"announcements"`
+	Templates     Templates      `mapstructure:"templates"`
+	Targets       []Target       `mapstructure:"targets"`
+	HTTP          HTTP           `mapstructure:"http"`
+
+	Location *time.Location `mapstructure:"-"`
+	// File is the config file read ("" for the embedded example); relative
+	// paths in it are read against its directory.
+	File string `mapstructure:"-"`
+}
+
+// Schedule says when lumobot polls and how it paces posts.
+type Schedule struct {
+	Poll         string `mapstructure:"poll"`
+	QuietHours   string `mapstructure:"quiet_hours"`
+	MinGap       string `mapstructure:"min_gap"`
+	LateGrace    string `mapstructure:"late_grace"`
+	GiveUpAfter  string `mapstructure:"give_up_after"`
+	RetryInitial string `mapstructure:"retry_initial"`
+	RetryMax     string `mapstructure:"retry_max"`
+	// Concurrency bounds how many feeds are fetched at once.
+	Concurrency int `mapstructure:"concurrency"`
+
+	Quiet        QuietHours    `mapstructure:"-"`
+	Gap          time.Duration `mapstructure:"-"`
+	Grace        time.Duration `mapstructure:"-"`
+	GiveUp       time.Duration `mapstructure:"-"`
+	RetryFirst   time.Duration `mapstructure:"-"`
+	RetryCeiling time.Duration `mapstructure:"-"`
+}
+
+// QuietHours is a daily local window in which nothing is posted. Start ==
+// End means none. The window may wrap midnight (21:00-07:30).
+type QuietHours struct {
+	Start, End ClockTime
+	Set        bool
+}
+
+// Feed is a news feed or a calendar.
+type Feed struct {
+	Name     string   `mapstructure:"name"`
+	URL      string   `mapstructure:"url"`
+	Kind     string   `mapstructure:"kind"`
+	Backfill int      `mapstructure:"backfill"`
+	MaxAge   string   `mapstructure:"max_age"`
+	Include  []string `mapstructure:"include"`
+	Exclude  []string `mapstructure:"exclude"`
+	Timeout  string   `mapstructure:"timeout"`
+	MaxBytes string   `mapstructure:"max_bytes"`
+	Template string   `mapstructure:"template"`
+	// Reminders overrides the global reminders for this calendar's events.
+	Reminders []Reminder `mapstructure:"reminders"`
+
+	Age      time.Duration `mapstructure:"-"`
+	Deadline time.Duration `mapstructure:"-"`
+	Limit    int64         `mapstructure:"-"`
+}
+
+// Feed kinds.
+const (
+	KindNews   = "news"
+	KindEvents = "events"
+)
+
+// Event is an event staff entered in the config.
+type Event struct {
+	ID          string     `mapstructure:"id"`
+	Title       string     `mapstructure:"title"`
+	Start       string     `mapstructure:"start"`
+	End         string     `mapstructure:"end"`
+	Location    string     `mapstructure:"location"`
+	Link        string     `mapstructure:"link"`
+	Description string     `mapstructure:"description"`
+	Cancelled   bool       `mapstructure:"cancelled"`
+	Template    string     `mapstructure:"template"`
+	Reminders   []Reminder `mapstructure:"reminders"`
+
+	StartTime time.Time `mapstructure:"-"`
+	EndTime   time.Time `mapstructure:"-"` // exclusive
+	AllDay    bool      `mapstructure:"-"`
+}
+
+// Reminder is one reminder rule: Before the event's start, optionally moved
+// to a fixed local time of day on that day.
+type Reminder struct {
+	Before   string `mapstructure:"before"`
+	At       string `mapstructure:"at"`
+	Template string `mapstructure:"template"`
+
+	Offset time.Duration `mapstructure:"-"`
+	Clock  *ClockTime    `mapstructure:"-"`
+}
+
+// Key names the reminder in idempotency keys: "7d", "1d@09:00", "1h".
+func (r Reminder) Key() string {
+	k := FormatDuration(r.Offset)
+	if r.Clock != nil {
+		k += "@" + r.Clock.String()
+	}
+	return k
+}
+
+// Announcement is a post staff queued: once (At) or recurring (Cron).
+type Announcement struct {
+	ID       string `mapstructure:"id"`
+	Text     string `mapstructure:"text"`
+	Link     string `mapstructure:"link"`
+	At       string `mapstructure:"at"`
+	Cron     string `mapstructure:"cron"`
+	From     string `mapstructure:"from"`
+	Until    string `mapstructure:"until"`
+	Template string `mapstructure:"template"`
+
+	AtTime    time.Time `mapstructure:"-"`
+	FromTime  time.Time `mapstructure:"-"` // zero: no lower bound
+	UntilTime time.Time `mapstructure:"-"` // exclusive; zero: no upper bound
+}
+
+// Templates are the per-kind templates; empty means the built-in default.
+type Templates struct {
+	News         string `mapstructure:"news"`
+	Reminder     string `mapstructure:"reminder"`
+	Announcement string `mapstructure:"announcement"`
+}
+
+// Target is one account to post to. Which fields apply depends on Type.
+type Target struct {
+	Name         string `mapstructure:"name"`
+	Type         string `mapstructure:"type"`
+	DailyLimit   int    `mapstructure:"daily_limit"`
+	MonthlyLimit int    `mapstructure:"monthly_limit"`
+	Timeout      string `mapstructure:"timeout"`
+
+	// console
+	Output string `mapstructure:"output"`
+	Format string `mapstructure:"format"`
+
+	// x
+	APIURL                string `mapstructure:"api_url"`
+	ConsumerKey           string `mapstructure:"consumer_key"`
+	ConsumerKeyFile       string `mapstructure:"consumer_key_file"`
+	ConsumerSecret        string `mapstructure:"consumer_secret"`
+	ConsumerSecretFile    string `mapstructure:"consumer_secret_file"`
+	AccessToken           string `mapstructure:"access_token"` // x and mastodon
+	AccessTokenFile       string `mapstructure:"access_token_file"`
+	AccessTokenSecret     string `mapstructure:"access_token_secret"`
+	AccessTokenSecretFile string `mapstructure:"access_token_secret_file"`
+
+	// mastodon
+	Server     string `mapstructure:"server"`
+	Visibility string `mapstructure:"visibility"`
+
+	// bluesky
+	Service         string `mapstructure:"service"`
+	Handle          string `mapstructure:"handle"`
+	AppPassword     string `mapstructure:"app_password"`
+	AppPasswordFile string `mapstructure:"app_password_file"`
+	LinkCard        bool   `mapstructure:"link_card"`
+
+	// webhook
+	URL     string            `mapstructure:"url"`
+	URLFile string            `mapstructure:"url_file"`
+	Body    string            `mapstructure:"body"`
+	Headers map[string]string `mapstructure:"headers"`
+
+	RequestTimeout time.Duration `mapstructure:"-"`
+}
+
+// Target types.
+const (
+	TypeConsole  = "console"
+	TypeX        = "x"
+	TypeMastodon = "mastodon"
+	TypeBluesky  = "bluesky"
+	TypeWebhook  = "webhook"
+)
+
+// HTTP configures the status and metrics server.
+type HTTP struct {
+	Listen string `mapstructure:"listen"`
+}
