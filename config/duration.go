@@ -54,7 +54,7 @@ func FormatDuration(d time.Duration) string {
 		d -= m * time.Minute
 	}
 	if d > 0 {
-		fmt.Fprintf(&b, "%s", strings.TrimSuffix(d.String(), "0s"))
+		b.WriteString(d.String())
 	}
 	return b.String()
 }

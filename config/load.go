@@ -70,7 +70,7 @@ func Load(opts Options) (*Config, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	v := viper.NewWithOptions(viper.ExperimentalBindStruct(), viper.EnvKeyReplacer(strings.NewReplacer(".", "_")))
+	v := viper.NewWithOptions(viper.ExperimentalBindStruct(), viper.EnvKeyReplacer(strings.NewReplacer(".", "_")), codecs())
 	v.SetEnvPrefix("LUMOBOT")
 	v.AutomaticEnv()
 	for k, val := range Defaults {
@@ -88,6 +88,7 @@ func Load(opts Options) (*Config, error) {
 	err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
 		dc.WeaklyTypedInput = true
+		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(timeAsText(), mapstructure.StringToSliceHookFunc(","))
 	})
 	if err != nil {
 		return nil, &Error{File: opts.File, Problems: decodeProblems(err)}
