@@ -41,6 +41,9 @@ type Store interface {
 	Recent(ctx context.Context, n int) ([]Delivery, error)
 	// Counts returns the number of deliveries by target and status.
 	Counts(ctx context.Context) (map[string]map[Status]int, error)
+	// Ended tells which of the target's keys have ended (sent, failed or
+	// skipped), for preview.
+	Ended(ctx context.Context, target string, keys []string) (map[string]bool, error)
 }
 
 // FeedState is what the store remembers of one feed.

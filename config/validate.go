@@ -7,24 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	cron "github.com/netresearch/go-cron"
 )
-
-// CronParser reads schedules of 5 fields, or 6 with seconds, with
-// descriptors (@daily) and a CRON_TZ= prefix. netresearch/go-cron is the
-// maintained fork of robfig/cron that neither skips a spring-forward hour
-// nor runs twice in a fall-back hour.
-var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor).WithSecondOptional()
-
-// ParseCron parses a schedule, reading it in loc unless it has CRON_TZ=.
-func ParseCron(spec string, loc *time.Location) (cron.Schedule, error) {
-	s := strings.TrimSpace(spec)
-	if !strings.HasPrefix(s, "CRON_TZ=") && !strings.HasPrefix(s, "TZ=") {
-		s = "CRON_TZ=" + loc.String() + " " + s
-	}
-	return CronParser.Parse(s)
-}
 
 var (
 	hashtagRe = regexp.MustCompile(`^#[\p{L}\p{N}_]+$`)

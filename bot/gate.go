@@ -1,0 +1,165 @@
+package bot
+
+import (
+	"sort"
+	"time"
+
+	"github.com/lumohanke/lumobot/config"
+)
+
+// Gate paces one target: quiet hours, the least gap between two posts, and
+// how many posts a rolling day and a calendar month allow.
+type Gate struct {
+	Quiet    config.QuietHours
+	Location *time.Location
+	MinGap   time.Duration
+	Daily    int // 0: no limit
+	Monthly  int // 0: no limit
+}
+
+// Next returns the earliest time not before t at which the target may post,
+// given when it posted before (sent, ascending).
+func (g Gate) Next(t time.Time, sent []time.Time) time.Time {
+	for i := 0; i < 64; i++ {
+		next := QuietEnd(g.Quiet, t, g.Location)
+		if n := len(sent); n > 0 && g.MinGap > 0 {
+			if free := sent[n-1].Add(g.MinGap); free.After(next) {
+				next = free
+			}
+		}
+		if g.Daily > 0 {
+			// The post that leaves the 24 h window makes room.
+			in := sent[sort.Search(len(sent), func(i int) bool { return sent[i].After(next.Add(-24 * time.Hour)) }):]
+			if len(in) >= g.Daily {
+				if free := in[len(in)-g.Daily].Add(24 * time.Hour); free.After(next) {
+					next = free
+				}
+			}
+		}
+		if g.Monthly > 0 {
+			l := next.In(g.Location)
+			first := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, g.Location)
+			n := len(sent) - sort.Search(len(sent), func(i int) bool { return !sent[i].Before(first) })
+			if n >= g.Monthly {
+				next = first.AddDate(0, 1, 0)
+			}
+		}
+		if next.Equal(t) {
+			return t
+		}
+		t = next
+	}
+	return t
+}
+
+// QuietEnd returns t, or the end of the quiet hours t falls in.
+func QuietEnd(q config.QuietHours, t time.Time, loc *time.Location) time.Time {
+	if !q.Set {
+		return t
+	}
+	l := t.In(loc)
+	mins := l.Hour()*60 + l.Minute()
+	start, end := q.Start.Minutes(), q.End.Minutes()
+	endOn := func(day time.Time) time.Time {
+		return time.Date(day.Year(), day.Month(), day.Day(), q.End.Hour, q.End.Minute, 0, 0, loc)
+	}
+	if start < end { // 01:00-06:00
+		if mins >= start && mins < end {
+			return endOn(l)
+		}
+		return t
+	}
+	// Wraps midnight: 21:00-07:30.
+	if mins >= start {
+		return endOn(l.AddDate(0, 0, 1))
+	}
+	if mins < end {
+		return endOn(l)
+	}
+	return t
+}
+
+// rank orders posts competing for a slot: announcements, then reminders by
+// their event's start, then news newest first.
+func less(a, b Post) bool {
+	ra, rb := kindRank(a.Kind), kindRank(b.Kind)
+	if ra != rb {
+		return ra < rb
+	}
+	if !a.Order.Equal(b.Order) {
+		if a.Kind == KindNews {
+			return a.Order.After(b.Order)
+		}
+		return a.Order.Before(b.Order)
+	}
+	if !a.Due.Equal(b.Due) {
+		return a.Due.Before(b.Due)
+	}
+	return a.Key < b.Key
+}
+
+func kindRank(k Kind) int {
+	switch k {
+	case KindAnnouncement:
+		return 0
+	case KindReminder:
+		return 1
+	}
+	return 2
+}
+
+// Scheduled is a post with the time it will actually go out, or why not.
+type Scheduled struct {
+	Post
+	Skipped string // non-empty: it will not go out, and why
+}
+
+// Simulate plays the gate forward from now over posts, as delivery would:
+// each goes out at the first slot the gate allows, contested slots go by
+// rank, and a post whose window closes first is skipped.
+func (g Gate) Simulate(posts []Post, sent []time.Time, now time.Time) []Scheduled {
+	queue := append([]Post(nil), posts...)
+	sort.SliceStable(queue, func(i, j int) bool { return queue[i].Due.Before(queue[j].Due) })
+	history := append([]time.Time(nil), sent...)
+	var out []Scheduled
+	t := now
+	for len(queue) > 0 {
+		best := -1
+		for i, p := range queue {
+			if p.Due.After(t) {
+				break
+			}
+			if best < 0 || less(p, queue[best]) {
+				best = i
+			}
+		}
+		if best < 0 {
+			t = queue[0].Due
+			continue
+		}
+		if slot := g.Next(t, history); slot.After(t) {
+			t = slot
+			continue
+		}
+		p := queue[best]
+		queue = append(queue[:best], queue[best+1:]...)
+		if !p.Expires.IsZero() && !t.Before(p.Expires) {
+			out = append(out, Scheduled{Post: p, Skipped: expiredReason(p.Kind)})
+			continue
+		}
+		p.Due = t
+		out = append(out, Scheduled{Post: p})
+		history = append(history, t)
+	}
+	return out
+}
+
+func expiredReason(k Kind) string {
+	switch k {
+	case KindReminder:
+		return "event already started"
+	case KindAnnouncement:
+		return "more than late_grace late"
+	}
+	return "older than max_age"
+}

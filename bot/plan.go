@@ -1,0 +1,418 @@
+package bot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lumohanke/lumobot/bot/render"
+	"github.com/lumohanke/lumobot/config"
+	"github.com/lumohanke/lumobot/feeds"
+)
+
+// Event is an event with the rules that apply to it: from a calendar feed or
+// from the config.
+type Event struct {
+	feeds.Event
+	Source    string            // feed name, or "config"
+	Reminders []config.Reminder // the rules that apply: its own, its feed's, or the global ones
+	Template  string            // the event's own template (config events, feeds), "" for the default
+}
+
+// Draft is a post planned but not yet rendered for a target.
+type Draft struct {
+	Key      string
+	Kind     Kind
+	Due      time.Time
+	Expires  time.Time
+	Order    time.Time
+	Link     string
+	Template *render.Template
+	Data     any
+}
+
+// Planner decides what is posted when. It is pure: everything it knows comes
+// from its config and its arguments, above all `now`.
+type Planner struct {
+	cfg       *config.Config
+	renderer  *render.Renderer
+	defaults  map[Kind]*render.Template
+	templates map[string]*render.Template // parsed overrides by their source key
+}
+
+// NewPlanner parses every template in the config once, so a bad template is
+// a config error at start, never at the first post.
+func NewPlanner(cfg *config.Config) (*Planner, error) {
+	pl := &Planner{
+		cfg:       cfg,
+		renderer:  render.New(cfg.Language, cfg.Hashtags),
+		defaults:  map[Kind]*render.Template{},
+		templates: map[string]*render.Template{},
+	}
+	var problems []string
+	parse := func(key, text string) *render.Template {
+		t, err := pl.renderer.Parse(key, text)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", key, err))
+		}
+		return t
+	}
+	for kind, text := range map[Kind]string{KindNews: cfg.Templates.News, KindReminder: cfg.Templates.Reminder, KindAnnouncement: cfg.Templates.Announcement} {
+		if text == "" {
+			text = render.Default(string(kind))
+		}
+		pl.defaults[kind] = parse("templates."+string(kind), text)
+	}
+	add := func(key, text string) {
+		if text != "" {
+			pl.templates[key] = parse(key, text)
+		}
+	}
+	for i, f := range cfg.Feeds {
+		add(fmt.Sprintf("feeds[%d].template", i), f.Template)
+		for j, r := range f.Reminders {
+			add(fmt.Sprintf("feeds[%d].reminders[%d].template", i, j), r.Template)
+		}
+	}
+	for i, e := range cfg.Events {
+		add(fmt.Sprintf("events[%d].template", i), e.Template)
+		for j, r := range e.Reminders {
+			add(fmt.Sprintf("events[%d].reminders[%d].template", i, j), r.Template)
+		}
+	}
+	for i, r := range cfg.Reminders {
+		add(fmt.Sprintf("reminders[%d].template", i), r.Template)
+	}
+	for i, a := range cfg.Announcements {
+		add(fmt.Sprintf("announcements[%d].template", i), a.Template)
+	}
+	if len(problems) > 0 {
+		return nil, &config.Error{File: cfg.File, Problems: problems}
+	}
+	return pl, nil
+}
+
+// template picks the most specific template: the reminder's, then the
+// event's or feed's, then the kind's.
+func (pl *Planner) template(kind Kind, keys ...string) *render.Template {
+	for _, k := range keys {
+		if t := pl.templates[k]; t != nil {
+			return t
+		}
+	}
+	return pl.defaults[kind]
+}
+
+// ConfigEvents returns the events staff entered in the config.
+func (pl *Planner) ConfigEvents() []Event {
+	out := make([]Event, 0, len(pl.cfg.Events))
+	for i, e := range pl.cfg.Events {
+		rules := e.Reminders
+		if len(rules) == 0 {
+			rules = pl.cfg.Reminders
+		}
+		out = append(out, Event{
+			Event: feeds.Event{
+				ID: e.ID, Title: e.Title, Start: e.StartTime, End: e.EndTime, AllDay: e.AllDay,
+				Location: e.Location, Link: e.Link, Description: e.Description, Cancelled: e.Cancelled,
+			},
+			Source:    "config",
+			Reminders: rules,
+			Template:  fmt.Sprintf("events[%d]", i),
+		})
+	}
+	return out
+}
+
+// CalendarEvents wraps a calendar feed's events with the feed's rules.
+func (pl *Planner) CalendarEvents(feedIndex int, evs []feeds.Event) []Event {
+	f := pl.cfg.Feeds[feedIndex]
+	rules := f.Reminders
+	if len(rules) == 0 {
+		rules = pl.cfg.Reminders
+	}
+	out := make([]Event, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, Event{Event: e, Source: f.Name, Reminders: rules, Template: fmt.Sprintf("feeds[%d]", feedIndex)})
+	}
+	return out
+}
+
+// MaxLead is the longest time a reminder can come before its event (plus a
+// day for a fixed time of day): how far ahead calendars must be expanded.
+func (pl *Planner) MaxLead() time.Duration {
+	lead := time.Duration(0)
+	check := func(rs []config.Reminder) {
+		for _, r := range rs {
+			if r.Offset > lead {
+				lead = r.Offset
+			}
+		}
+	}
+	check(pl.cfg.Reminders)
+	for _, f := range pl.cfg.Feeds {
+		check(f.Reminders)
+	}
+	for _, e := range pl.cfg.Events {
+		check(e.Reminders)
+	}
+	return lead + 48*time.Hour
+}
+
+// Plan returns the reminders and announcements that are due before until
+// and can still be posted at now: overdue ones whose window has not closed
+// are included, so that what fell due while lumobot was down still goes out.
+// dropped names the keys that are known not to be posted any more, with why.
+func (pl *Planner) Plan(events []Event, now, until time.Time) (drafts []Draft, dropped map[string]string) {
+	dropped = map[string]string{}
+	drafts = append(drafts, pl.reminders(events, now, until, dropped)...)
+	drafts = append(drafts, pl.announcements(now, until)...)
+	sort.SliceStable(drafts, func(i, j int) bool { return drafts[i].Due.Before(drafts[j].Due) })
+	return drafts, dropped
+}
+
+// ReminderDue is when rule r reminds of an event starting at start: Before
+// earlier, moved to the rule's local time of day on that day. Wall-clock
+// arithmetic happens in loc, so 1d at 09:00 is 09:00 on both sides of a
+// daylight-saving change, while 2h is two real hours.
+func ReminderDue(start time.Time, r config.Reminder, loc *time.Location) time.Time {
+	start = start.In(loc)
+	var due time.Time
+	days := r.Offset / (24 * time.Hour)
+	rest := r.Offset - days*24*time.Hour
+	// Whole days are calendar days: 1d before 10:00 is 10:00 the day before,
+	// even when that day is 23 or 25 hours long.
+	due = time.Date(start.Year(), start.Month(), start.Day()-int(days), start.Hour(), start.Minute(), start.Second(), start.Nanosecond(), loc).Add(-rest)
+	if r.Clock != nil {
+		due = time.Date(due.Year(), due.Month(), due.Day(), r.Clock.Hour, r.Clock.Minute, 0, 0, loc)
+	}
+	return due
+}
+
+func (pl *Planner) reminders(events []Event, now, until time.Time, dropped map[string]string) []Draft {
+	loc := pl.cfg.Location
+	var out []Draft
+	seen := map[string]bool{}
+	for _, e := range events {
+		if seen[e.ID] {
+			continue // the first source of an id wins; validate reports duplicates
+		}
+		seen[e.ID] = true
+		var overdue []Draft
+		for i, r := range e.Reminders {
+			key := "reminder:" + e.ID + ":" + r.Key()
+			due := ReminderDue(e.Start, r, loc)
+			if e.Cancelled {
+				dropped[key] = "event cancelled"
+				continue
+			}
+			if !e.Start.After(now) {
+				dropped[key] = "event already started"
+				continue
+			}
+			if !due.Before(e.Start) || !due.Before(until) {
+				continue
+			}
+			d := Draft{
+				Key: key, Kind: KindReminder, Due: due, Expires: e.Start, Order: e.Start, Link: e.Link,
+				Template: pl.template(KindReminder, reminderTemplateKey(e.Template, i), e.Template+".template", globalReminderKey(pl.cfg, r)),
+				Data:     pl.reminderData(e, r),
+			}
+			if due.After(now) {
+				out = append(out, d)
+			} else {
+				overdue = append(overdue, d)
+			}
+		}
+		// After downtime several reminders of one event can be overdue at
+		// once; followers need only the latest of them.
+		sort.Slice(overdue, func(i, j int) bool { return overdue[i].Due.After(overdue[j].Due) })
+		for i, d := range overdue {
+			if i == 0 {
+				out = append(out, d)
+				continue
+			}
+			dropped[d.Key] = "superseded by " + overdue[0].Key
+		}
+	}
+	return out
+}
+
+func reminderTemplateKey(eventKey string, i int) string {
+	return fmt.Sprintf("%s.reminders[%d].template", eventKey, i)
+}
+
+// globalReminderKey finds the template key of a rule from the global list.
+func globalReminderKey(cfg *config.Config, r config.Reminder) string {
+	for i, g := range cfg.Reminders {
+		if g.Key() == r.Key() {
+			return fmt.Sprintf("reminders[%d].template", i)
+		}
+	}
+	return ""
+}
+
+func (pl *Planner) reminderData(e Event, r config.Reminder) render.ReminderData {
+	loc := pl.cfg.Location
+	end := e.End.In(loc)
+	if e.AllDay {
+		// Followers read an all-day event's end as its last day.
+		end = end.AddDate(0, 0, -1)
+		if end.Before(e.Start) {
+			end = e.Start.In(loc)
+		}
+	}
+	return render.ReminderData{
+		Title: e.Title, Start: e.Start.In(loc), End: end, AllDay: e.AllDay,
+		Location: e.Location, Link: e.Link, Description: e.Description, Before: r.Key(),
+	}
+}
+
+func (pl *Planner) announcements(now, until time.Time) []Draft {
+	cfg := pl.cfg
+	var out []Draft
+	for i, a := range cfg.Announcements {
+		tmpl := pl.template(KindAnnouncement, fmt.Sprintf("announcements[%d].template", i))
+		data := render.AnnouncementData{Text: strings.TrimSpace(a.Text), Link: a.Link}
+		add := func(occurrence string, due time.Time) {
+			if (!a.FromTime.IsZero() && due.Before(a.FromTime)) || (!a.UntilTime.IsZero() && !due.Before(a.UntilTime)) {
+				return
+			}
+			expires := QuietEnd(cfg.Schedule.Quiet, due, cfg.Location).Add(cfg.Schedule.Grace)
+			if !now.Before(expires) {
+				return
+			}
+			out = append(out, Draft{
+				Key: "announcement:" + a.ID + ":" + occurrence, Kind: KindAnnouncement,
+				Due: due, Expires: expires, Order: due, Link: a.Link, Template: tmpl, Data: data,
+			})
+		}
+		if a.Cron == "" {
+			if a.AtTime.Before(until) {
+				add("once", a.AtTime)
+			}
+			continue
+		}
+		sched, err := config.ParseCron(a.Cron, cfg.Location)
+		if err != nil {
+			continue // validated at load
+		}
+		// Start far enough back to find occurrences still within late_grace
+		// (quiet hours can hold one back up to a day).
+		t := now.Add(-cfg.Schedule.Grace - 24*time.Hour)
+		if !a.FromTime.IsZero() && t.Before(a.FromTime) {
+			t = a.FromTime.Add(-time.Second)
+		}
+		for n := 0; n < 10000; n++ {
+			t = sched.Next(t)
+			if t.IsZero() || !t.Before(until) || (!a.UntilTime.IsZero() && !t.Before(a.UntilTime)) {
+				break
+			}
+			add(t.In(cfg.Location).Format("2006-01-02T15:04"), t)
+		}
+	}
+	return out
+}
+
+// AnnouncementDrafts returns one draft of every announcement, for checks
+// (validate warns about text that cannot fit).
+func (pl *Planner) AnnouncementDrafts() []Draft {
+	var out []Draft
+	for i, a := range pl.cfg.Announcements {
+		out = append(out, Draft{
+			Key: "announcement:" + a.ID, Kind: KindAnnouncement, Link: a.Link,
+			Template: pl.template(KindAnnouncement, fmt.Sprintf("announcements[%d].template", i)),
+			Data:     render.AnnouncementData{Text: strings.TrimSpace(a.Text), Link: a.Link},
+		})
+	}
+	return out
+}
+
+// NewsDrafts chooses which of a feed's items to post. firstSight is true
+// the first time the feed is read: its items are then marked seen and only
+// the backfill newest are posted. unseen holds the ids not seen before.
+func (pl *Planner) NewsDrafts(feedIndex int, items []feeds.Item, firstSight bool, unseen map[string]bool, now time.Time) []Draft {
+	f := pl.cfg.Feeds[feedIndex]
+	var eligible []feeds.Item
+	for _, it := range items {
+		if !firstSight && !unseen[it.ID] {
+			continue
+		}
+		if !matches(it, f.Include, true) || matches(it, f.Exclude, false) {
+			continue
+		}
+		if f.Age > 0 && !it.Published.IsZero() && now.Sub(it.Published) > f.Age {
+			continue
+		}
+		eligible = append(eligible, it)
+	}
+	// Newest first; items without a date keep their feed order after dated ones.
+	sort.SliceStable(eligible, func(i, j int) bool { return eligible[i].Published.After(eligible[j].Published) })
+	if firstSight && len(eligible) > f.Backfill {
+		eligible = eligible[:f.Backfill]
+	}
+	tmpl := pl.template(KindNews, fmt.Sprintf("feeds[%d].template", feedIndex))
+	out := make([]Draft, 0, len(eligible))
+	seen := map[string]bool{}
+	for _, it := range eligible {
+		if seen[it.ID] {
+			continue
+		}
+		seen[it.ID] = true
+		d := Draft{
+			Key: "news:" + f.Name + ":" + it.ID, Kind: KindNews, Due: now, Order: it.Published, Link: it.Link,
+			Template: tmpl,
+			Data: render.NewsData{
+				Title: it.Title, Link: it.Link, Summary: it.Summary, Published: it.Published.In(pl.cfg.Location),
+				Categories: it.Categories, Feed: f.Name,
+			},
+		}
+		if f.Age > 0 && !it.Published.IsZero() {
+			d.Expires = it.Published.Add(f.Age)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// matches reports whether any pattern occurs in the item's title or
+// categories, case-insensitively; no patterns gives empty.
+func matches(it feeds.Item, patterns []string, empty bool) bool {
+	if len(patterns) == 0 {
+		return empty
+	}
+	hay := strings.ToLower(it.Title + "\n" + strings.Join(it.Categories, "\n"))
+	for _, p := range patterns {
+		if p != "" && strings.Contains(hay, strings.ToLower(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Render turns drafts into posts for one target, shortened to its limit.
+func (pl *Planner) Render(drafts []Draft, target string, c Counter) ([]Post, []error) {
+	out := make([]Post, 0, len(drafts))
+	var errs []error
+	for _, d := range drafts {
+		text, err := pl.renderer.Execute(d.Template, d.Data)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("render %s: %w", d.Key, err))
+			continue
+		}
+		if c != nil && c.Limit() > 0 {
+			short, err := render.Shorten(text, c.Limit(), c.Length)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("render %s for %s: %w", d.Key, target, err))
+			} else {
+				text = short
+			}
+		}
+		out = append(out, Post{
+			Key: d.Key, Kind: d.Kind, Target: target, Due: d.Due, Text: text, Link: d.Link,
+			Lang: pl.cfg.Language, Expires: d.Expires, Order: d.Order,
+		})
+	}
+	return out, errs
+}
