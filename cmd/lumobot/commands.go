@@ -1,0 +1,358 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/render"
+	"github.com/lumohanke/lumobot/bot/server"
+	"github.com/lumohanke/lumobot/bot/store"
+	"github.com/lumohanke/lumobot/config"
+)
+
+func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
+	var once bool
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the daemon: poll feeds, plan posts, deliver them when due",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			cfg, err := g.load(env)
+			if err != nil {
+				return err
+			}
+			log, err := g.logger(env, cfg.Secrets())
+			if err != nil {
+				return err
+			}
+			st, err := store.Open(cfg.State)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if once {
+				a, err := newApp(cfg, st, log, env, nil)
+				if err != nil {
+					return err
+				}
+				defer a.Close()
+				return a.once(ctx, env)
+			}
+			return daemon(ctx, g, env, cfg, st, log)
+		},
+	}
+	cmd.Flags().BoolVar(&once, "once", false, "one cycle: poll every source, plan, deliver what is due now, exit")
+	return cmd
+}
+
+// once is one cycle, for cron jobs and CI.
+func (a *app) once(ctx context.Context, env Env) error {
+	prepareTargets(ctx, a.targets, a.log)
+	now := env.Now()
+	a.bot.Poll(ctx, now)
+	if _, err := a.bot.Plan(ctx, now); err != nil {
+		return err
+	}
+	return a.bot.DeliverAll(ctx, env.Now)
+}
+
+func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
+	var (
+		nowFlag string
+		days    int
+		format  string
+	)
+	cmd := &cobra.Command{
+		Use:   "preview",
+		Short: "Print the posts planned from --now for --days, per target; writes and posts nothing",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if format != "text" && format != "json" {
+				return usageError{fmt.Errorf("--format %q: want text or json", format)}
+			}
+			if days < 1 || days > 3660 {
+				return usageError{fmt.Errorf("--days %d: want 1 to 3660", days)}
+			}
+			cfg, err := g.load(env)
+			if err != nil {
+				return err
+			}
+			now := env.Now()
+			if nowFlag != "" {
+				t, _, err := config.ParseLocalTime(nowFlag, cfg.Location)
+				if err != nil {
+					return usageError{fmt.Errorf("--now: %w", err)}
+				}
+				now = t
+			}
+			log, err := g.logger(env, cfg.Secrets())
+			if err != nil {
+				return err
+			}
+			st, cleanup, err := openForReading(cfg.State)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			a, err := newApp(cfg, st, log, env, nil)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			plan, err := a.bot.Preview(ctx, now, now.AddDate(0, 0, days), true)
+			if err != nil {
+				return err
+			}
+			rows := previewRows(a, plan, cfg.Location)
+			if format == "json" {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
+				return enc.Encode(rows)
+			}
+			printPreview(env, a, rows, now, days, cfg.Location)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&nowFlag, "now", "", "plan as if it were this time (default: now), e.g. 2021-05-01T08:00:00+03:00")
+	cmd.Flags().IntVar(&days, "days", 14, "how many days ahead")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
+
+// openForReading opens the state without creating it: preview must not
+// write, so a missing state is read as an empty one in a temporary file.
+func openForReading(path string) (*store.Store, func(), error) {
+	if _, err := os.Stat(path); err == nil {
+		st, err := store.Open(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, func() { st.Close() }, nil
+	}
+	dir, err := os.MkdirTemp("", "lumobot-preview-")
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(filepath.Join(dir, "empty.db"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); os.RemoveAll(dir) }, nil
+}
+
+// previewRow is one line of `preview --format json`.
+type previewRow struct {
+	Due     string `json:"due"`
+	Target  string `json:"target"`
+	Kind    string `json:"kind"`
+	Key     string `json:"key"`
+	Text    string `json:"text"`
+	Length  int    `json:"length"`
+	Limit   int    `json:"limit"`
+	Skipped string `json:"skipped,omitempty"`
+}
+
+func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location) []previewRow {
+	rows := []previewRow{}
+	for _, t := range a.targets {
+		for _, s := range plan[t.Name] {
+			rows = append(rows, previewRow{
+				Due: s.Due.In(loc).Format(time.RFC3339), Target: t.Name, Kind: string(s.Kind), Key: s.Key,
+				Text: s.Text, Length: t.Counter.Length(s.Text), Limit: t.Counter.Limit(), Skipped: s.Skipped,
+			})
+		}
+	}
+	return rows
+}
+
+func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, loc *time.Location) {
+	fmt.Fprintf(env.Stdout, "Planned from %s for %d days (%s):\n", now.In(loc).Format("2006-01-02 15:04 MST"), days, loc)
+	for _, t := range a.targets {
+		var mine []previewRow
+		for _, r := range rows {
+			if r.Target == t.Name {
+				mine = append(mine, r)
+			}
+		}
+		fmt.Fprintf(env.Stdout, "\n%s (%s): %d posts\n", t.Name, t.Type, len(mine))
+		for _, r := range mine {
+			due, _ := time.Parse(time.RFC3339, r.Due)
+			limit := "no limit"
+			if r.Limit > 0 {
+				limit = fmt.Sprintf("%d/%d", r.Length, r.Limit)
+			}
+			status := ""
+			if r.Skipped != "" {
+				status = "  SKIPPED: " + r.Skipped
+			}
+			fmt.Fprintf(env.Stdout, "\n  %s %s  %s  %s  (%s)%s\n", render.Weekday(due.In(loc), "fi"), due.In(loc).Format("2006-01-02 15:04"), r.Kind, r.Key, limit, status)
+			for _, line := range strings.Split(r.Text, "\n") {
+				fmt.Fprintf(env.Stdout, "    %s\n", line)
+			}
+		}
+	}
+}
+
+func validateCmd(g *globals, env Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate",
+		Short: "Check the config and every template without posting",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			cfg, err := g.load(env)
+			if err != nil {
+				return err
+			}
+			log, err := g.logger(env, cfg.Secrets())
+			if err != nil {
+				return err
+			}
+			ts, err := buildTargets(cfg, nil, log, env)
+			if err != nil {
+				return err
+			}
+			defer closeTargets(ts)
+			pl, err := bot.NewPlanner(cfg)
+			if err != nil {
+				return err
+			}
+			warnings := warnings(cfg, pl, ts)
+			for _, w := range warnings {
+				fmt.Fprintln(env.Stderr, "warning:", w)
+			}
+			fmt.Fprintf(env.Stdout, "%s: valid: %d feeds, %d events, %d announcements, %d targets, %d warnings\n",
+				cfg.File, len(cfg.Feeds), len(cfg.Events), len(cfg.Announcements), len(cfg.Targets), len(warnings))
+			return nil
+		},
+	}
+}
+
+// warnings are what is legal but probably not meant.
+func warnings(cfg *config.Config, pl *bot.Planner, ts []built) []string {
+	var out []string
+	hasEvents := len(cfg.Events) > 0
+	for _, f := range cfg.Feeds {
+		hasEvents = hasEvents || f.Kind == config.KindEvents
+	}
+	if hasEvents && len(cfg.Reminders) == 0 {
+		out = append(out, "reminders: none configured, so events get no reminders unless they list their own")
+	}
+	// An announcement that cannot fit would be shortened or refused.
+	drafts := pl.AnnouncementDrafts()
+	for _, t := range ts {
+		if t.Counter.Limit() == 0 {
+			continue
+		}
+		posts, errs := pl.Render(drafts, t.Name, nil)
+		for _, err := range errs {
+			out = append(out, err.Error())
+		}
+		for _, p := range posts {
+			if n := t.Counter.Length(p.Text); n > t.Counter.Limit() {
+				out = append(out, fmt.Sprintf("%s: %d characters as %s counts them, over its limit of %d: it will be shortened with …", p.Key, n, t.Name, t.Counter.Limit()))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Verify each target's credentials with its platform, without posting",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			cfg, err := g.load(env)
+			if err != nil {
+				return err
+			}
+			log, err := g.logger(env, cfg.Secrets())
+			if err != nil {
+				return err
+			}
+			st, cleanup, err := openForReading(cfg.State)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			ts, err := buildTargets(cfg, st, log, env)
+			if err != nil {
+				return err
+			}
+			defer closeTargets(ts)
+			failed := 0
+			w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+			for _, t := range ts {
+				if t.check == nil {
+					fmt.Fprintf(w, "%s\t%s\tok\t(nothing to check)\n", t.Name, t.Type)
+					continue
+				}
+				cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				who, err := t.check.Check(cctx)
+				cancel()
+				if err != nil {
+					failed++
+					fmt.Fprintf(w, "%s\t%s\tFAILED\t%v\n", t.Name, t.Type, err)
+					continue
+				}
+				fmt.Fprintf(w, "%s\t%s\tok\t%s\n", t.Name, t.Type, who)
+			}
+			w.Flush()
+			if failed > 0 {
+				return fmt.Errorf("%d of %d targets failed the check", failed, len(ts))
+			}
+			return nil
+		},
+	}
+}
+
+func healthcheckCmd(ctx context.Context, env Env) *cobra.Command {
+	var url string
+	cmd := &cobra.Command{
+		Use:   "healthcheck",
+		Short: "Ask a running lumobot's /healthz (for container HEALTHCHECK: no shell or curl needed)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if url == "" {
+				listen := ":8080"
+				if v, ok := env.Getenv("LUMOBOT_HTTP_LISTEN"); ok && v != "" {
+					listen = v
+				}
+				host, port, err := net.SplitHostPort(listen)
+				if err != nil {
+					return usageError{fmt.Errorf("LUMOBOT_HTTP_LISTEN %q: %w", listen, err)}
+				}
+				if host == "" || host == "0.0.0.0" || host == "::" {
+					host = "127.0.0.1"
+				}
+				url = "http://" + net.JoinHostPort(host, port) + "/healthz"
+			}
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if err := server.Healthcheck(cctx, url); err != nil {
+				return err
+			}
+			fmt.Fprintln(env.Stdout, "ok")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", "", "health URL (default from LUMOBOT_HTTP_LISTEN, else http://127.0.0.1:8080/healthz)")
+	return cmd
+}
+
+var errShutdown = errors.New("shutting down")

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/server"
+	"github.com/lumohanke/lumobot/bot/store"
+	"github.com/lumohanke/lumobot/config"
+)
+
+// daemon runs generations of the bot: one per configuration. SIGHUP loads
+// and validates the config anew; a valid one replaces the running
+// generation once its in-flight posts are done, an invalid one is logged
+// and the old one keeps running.
+func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, st *store.Store, log *slog.Logger) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := server.NewMetrics(reg, st.Counts)
+
+	a, err := newApp(cfg, st, log, env, metrics)
+	if err != nil {
+		return err
+	}
+	var current atomic.Pointer[app]
+	current.Store(a)
+	var stopping atomic.Bool
+
+	var srvDone chan error
+	if cfg.HTTP.Listen != "" {
+		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+		if err != nil {
+			a.Close()
+			return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
+		}
+		srv := server.New(server.Options{
+			Registry: reg,
+			Logger:   log,
+			Snapshot: func(ctx context.Context) (server.Snapshot, error) { return snapshot(ctx, current.Load(), env.Now()) },
+			Ready: func(ctx context.Context) error {
+				if stopping.Load() {
+					return errShutdown
+				}
+				return st.Ping(ctx)
+			},
+		})
+		srvDone = make(chan error, 1)
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		defer func() { cancel(); <-srvDone }()
+		go func() { srvDone <- srv.Serve(sctx, ln) }()
+		log.Info("http server listening", "addr", ln.Addr().String())
+	}
+
+	log.Info("lumobot started", "version", version, "config", cfg.File, "state", cfg.State, "targets", len(a.targets), "feeds", len(cfg.Feeds))
+	for {
+		a := current.Load()
+		prepareTargets(ctx, a.targets, log)
+		gctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		var runErr error
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runErr = a.bot.Run(gctx, env.Now)
+		}()
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+
+		next := a
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				stopping.Store(true)
+				log.Info("shutting down: finishing posts in flight")
+				cancel()
+				<-done
+				a.Close()
+				log.Info("stopped")
+				return nil
+			case <-done:
+				cancel()
+				a.Close()
+				if runErr == nil {
+					runErr = errors.New("daemon stopped unexpectedly")
+				}
+				return runErr
+			case <-env.Reload:
+				log.Info("reloading config", "file", g.config)
+				ncfg, err := g.load(env)
+				if err == nil && ncfg.State != cfg.State {
+					err = fmt.Errorf("state: changed from %s to %s; a new state path needs a restart", cfg.State, ncfg.State)
+				}
+				if err == nil {
+					next, err = newApp(ncfg, st, log, env, metrics)
+				}
+				if err != nil {
+					metrics.Reloaded(false)
+					log.Error("reload failed; the running config stays", "error", err)
+					continue
+				}
+				metrics.Reloaded(true)
+				break wait
+			}
+		}
+		cancel()
+		<-done
+		a.Close()
+		current.Store(next)
+		log.Info("config reloaded", "feeds", len(next.cfg.Feeds), "targets", len(next.targets))
+	}
+}
+
+// snapshot is what the status page shows: the next two weeks as planned
+// (from what was last read; the page never fetches feeds) and what ended.
+func snapshot(ctx context.Context, a *app, now time.Time) (server.Snapshot, error) {
+	plan, err := a.bot.Preview(ctx, now, now.AddDate(0, 0, 14), false)
+	if err != nil {
+		return server.Snapshot{}, err
+	}
+	recent, err := a.store.Recent(ctx, 200)
+	if err != nil {
+		return server.Snapshot{}, err
+	}
+	snap := server.Snapshot{Now: now, Location: a.cfg.Location}
+	for _, t := range a.targets {
+		v := server.TargetView{Name: t.Name, Type: t.Type}
+		for _, s := range plan[t.Name] {
+			if s.Skipped == "" && len(v.Next) < 20 {
+				v.Next = append(v.Next, s.Post)
+			}
+		}
+		for _, d := range recent {
+			if d.Target == t.Name && len(v.Recent) < 20 {
+				v.Recent = append(v.Recent, d)
+			}
+		}
+		snap.Targets = append(snap.Targets, v)
+	}
+	for _, h := range a.bot.Health() {
+		snap.Feeds = append(snap.Feeds, server.FeedView{
+			Name: h.Name, URL: h.URL, Kind: h.Kind, LastOK: h.LastOK, LastError: h.LastError, LastErrorAt: h.LastErrorAt, Items: h.Items,
+		})
+	}
+	return snap, nil
+}
+
+var _ bot.Observer = (*server.Metrics)(nil)

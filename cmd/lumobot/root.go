@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lumohanke/lumobot/config"
+)
+
+// Exit codes of SPEC §2.
+const (
+	exitOK      = 0
+	exitRuntime = 1
+	exitConfig  = 2
+)
+
+// Env is the world a run of the command sees, so tests can run it in-process.
+type Env struct {
+	Args           []string
+	Stdout, Stderr io.Writer
+	Getenv         func(string) (string, bool)
+	Reload         <-chan os.Signal // SIGHUP
+	Now            func() time.Time // nil: time.Now
+}
+
+// usageError marks mistakes on the command line (exit 2).
+type usageError struct{ error }
+
+// globals are the flags every command takes.
+type globals struct {
+	config    string
+	state     string
+	logFormat string
+	logLevel  string
+}
+
+// Run executes the command line and returns the exit code.
+func Run(ctx context.Context, env Env) int {
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	if env.Getenv == nil {
+		env.Getenv = os.LookupEnv
+	}
+	var g globals
+	root := &cobra.Command{
+		Use:           "lumobot",
+		Short:         "Posts a project's news, announcements and event reminders on a schedule",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	defConfig := "./lumobot.yaml"
+	if v, ok := env.Getenv("LUMOBOT_CONFIG"); ok && v != "" {
+		defConfig = v
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.config, "config", defConfig, "config file (env LUMOBOT_CONFIG)")
+	pf.StringVar(&g.state, "state", "", "state database path (overrides the state key)")
+	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.SetArgs(env.Args)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(runCmd(ctx, &g, env), previewCmd(ctx, &g, env), validateCmd(&g, env), versionCmd(env),
+		healthcheckCmd(ctx, env), checkCmd(ctx, &g, env))
+
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(env.Stderr, "lumobot:", err)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue), config.IsConfigError(err), strings.HasPrefix(err.Error(), "unknown command"),
+		strings.HasPrefix(err.Error(), "unknown flag"), strings.Contains(err.Error(), "arg(s)"):
+		return exitConfig
+	}
+	return exitRuntime
+}
+
+// load reads the config named by the global flags.
+func (g *globals) load(env Env) (*config.Config, error) {
+	return config.Load(config.Options{File: g.config, State: g.state, Env: env.Getenv})
+}
+
+// logger builds the process's logger; it never prints a configured secret.
+func (g *globals) logger(env Env, secrets []string) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
+	}
+	redact := strings.NewReplacer(redactPairs(secrets)...)
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if len(secrets) > 0 && a.Value.Kind() == slog.KindString {
+			a.Value = slog.StringValue(redact.Replace(a.Value.String()))
+		}
+		if len(secrets) > 0 && a.Value.Kind() == slog.KindAny {
+			if err, ok := a.Value.Any().(error); ok {
+				a.Value = slog.StringValue(redact.Replace(err.Error()))
+			}
+		}
+		return a
+	}}
+	switch g.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(env.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts)), nil
+	}
+	return nil, usageError{fmt.Errorf("--log-format %q: want text or json", g.logFormat)}
+}
+
+func redactPairs(secrets []string) []string {
+	var pairs []string
+	for _, s := range secrets {
+		pairs = append(pairs, s, "[redacted]")
+	}
+	return pairs
+}
+
+func versionCmd(env Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print version, commit and Go version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			c := commit
+			if c == "" {
+				if info, ok := debug.ReadBuildInfo(); ok {
+					for _, s := range info.Settings {
+						if s.Key == "vcs.revision" {
+							c = s.Value
+						}
+					}
+				}
+			}
+			if c == "" {
+				c = "unknown"
+			}
+			fmt.Fprintf(env.Stdout, "lumobot %s\ncommit %s\n%s %s/%s\n", version, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/platform/bluesky"
+	"github.com/lumohanke/lumobot/bot/platform/console"
+	"github.com/lumohanke/lumobot/bot/platform/mastodon"
+	"github.com/lumohanke/lumobot/bot/platform/webhook"
+	"github.com/lumohanke/lumobot/bot/platform/x"
+	"github.com/lumohanke/lumobot/bot/render"
+	"github.com/lumohanke/lumobot/bot/store"
+	"github.com/lumohanke/lumobot/config"
+	"github.com/lumohanke/lumobot/feeds"
+	"github.com/lumohanke/lumobot/feeds/calendar"
+	"github.com/lumohanke/lumobot/feeds/news"
+)
+
+// userAgent names lumobot to the feeds it reads.
+func userAgent() string {
+	return "lumobot/" + version + " (+https://github.com/lumohanke/lumobot)"
+}
+
+// checker is what `lumobot check` asks of a platform client.
+type checker interface {
+	Check(ctx context.Context) (string, error)
+}
+
+// preparer is a client that must ask its platform something before posting
+// (Mastodon's character limit).
+type preparer interface {
+	Prepare(ctx context.Context) error
+}
+
+// built is one target with the client behind it.
+type built struct {
+	bot.Target
+	check checker
+	close func() error
+}
+
+// buildTargets creates a client for every configured target. A missing
+// credential is a config error here, at start, not at the first post.
+func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env) ([]built, error) {
+	var out []built
+	var problems []string
+	for i, tc := range cfg.Targets {
+		client := &http.Client{Timeout: tc.RequestTimeout}
+		tlog := log.With("target", tc.Name)
+		var (
+			poster  bot.Poster
+			counter bot.Counter
+			check   checker
+			closer  func() error
+			err     error
+		)
+		switch tc.Type {
+		case config.TypeConsole:
+			out := tc.Output
+			if out != "stdout" && out != "stderr" {
+				out = cfg.Path(out)
+			}
+			var c *console.Client
+			c, err = console.New(console.Options{Name: tc.Name, Output: out, Format: tc.Format, Now: env.Now}, env.Stdout, env.Stderr)
+			if c != nil {
+				poster, counter, closer = c, c, c.Close
+			}
+		case config.TypeX:
+			var c *x.Client
+			c, err = x.New(x.Options{
+				APIURL: tc.APIURL, ConsumerKey: tc.ConsumerKey, ConsumerSecret: tc.ConsumerSecret,
+				AccessToken: tc.AccessToken, AccessTokenSecret: tc.AccessTokenSecret,
+				Count: render.XLength, Now: env.Now,
+			}, tlog, client)
+			if c != nil {
+				poster, counter, check = c, c, c
+			}
+		case config.TypeMastodon:
+			var c *mastodon.Client
+			c, err = mastodon.New(mastodon.Options{
+				Server: tc.Server, AccessToken: tc.AccessToken, Visibility: tc.Visibility,
+				Language: cfg.Language, Count: render.MastodonLength,
+			}, tlog, client)
+			if c != nil {
+				poster, counter, check = c, c, c
+			}
+		case config.TypeBluesky:
+			var c *bluesky.Client
+			var sessions bluesky.SessionStore
+			if st != nil {
+				sessions = st
+			}
+			c, err = bluesky.New(bluesky.Options{
+				Service: tc.Service, Handle: tc.Handle, AppPassword: tc.AppPassword,
+				Language: cfg.Language, Sessions: sessions, Link: tc.LinkCard,
+			}, tlog, client)
+			if c != nil {
+				poster, counter, check = c, c, c
+			}
+		case config.TypeWebhook:
+			var c *webhook.Client
+			c, err = webhook.New(webhook.Options{URL: tc.URL, Body: tc.Body, Headers: tc.Headers}, tlog, client)
+			if c != nil {
+				poster, counter = c, c
+			}
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("targets[%d] (%s): %v", i, tc.Name, err))
+			continue
+		}
+		out = append(out, built{
+			Target: bot.Target{
+				Name: tc.Name, Type: tc.Type, Poster: poster, Counter: counter, Timeout: tc.RequestTimeout,
+				Gate: bot.Gate{
+					Quiet: cfg.Schedule.Quiet, Location: cfg.Location, MinGap: cfg.Schedule.Gap,
+					Daily: tc.DailyLimit, Monthly: tc.MonthlyLimit,
+				},
+			},
+			check: check,
+			close: closer,
+		})
+	}
+	if len(problems) > 0 {
+		closeTargets(out)
+		return nil, &config.Error{File: cfg.File, Problems: problems}
+	}
+	return out, nil
+}
+
+func closeTargets(ts []built) {
+	for _, t := range ts {
+		if t.close != nil {
+			t.close()
+		}
+	}
+}
+
+// prepareTargets lets clients ask their platform what they need (limits).
+func prepareTargets(ctx context.Context, ts []built, log *slog.Logger) {
+	for _, t := range ts {
+		if p, ok := t.Poster.(preparer); ok {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			if err := p.Prepare(ctx); err != nil {
+				log.Warn("target not prepared; using defaults", "target", t.Name, "error", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// app is everything one configuration runs with.
+type app struct {
+	cfg     *config.Config
+	store   *store.Store
+	bot     *bot.Bot
+	targets []built
+	log     *slog.Logger
+}
+
+func (a *app) Close() {
+	closeTargets(a.targets)
+}
+
+// newApp wires a bot for cfg over an open store.
+func newApp(cfg *config.Config, st *store.Store, log *slog.Logger, env Env, obs bot.Observer) (*app, error) {
+	ts, err := buildTargets(cfg, st, log, env)
+	if err != nil {
+		return nil, err
+	}
+	targets := make([]bot.Target, len(ts))
+	for i, t := range ts {
+		targets[i] = t.Target
+	}
+	b, err := bot.New(cfg, bot.Deps{
+		Store:    st,
+		Fetcher:  &feeds.Fetcher{UserAgent: userAgent()},
+		Parsers:  bot.Parsers{News: news.Parse, Calendar: calendar.Parse},
+		Targets:  targets,
+		Logger:   log,
+		Observer: obs,
+	})
+	if err != nil {
+		closeTargets(ts)
+		return nil, err
+	}
+	return &app{cfg: cfg, store: st, bot: b, targets: ts, log: log}, nil
+}
+
+var _ io.Closer = (*store.Store)(nil)
