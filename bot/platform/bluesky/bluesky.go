@@ -1,0 +1,250 @@
+// Package bluesky posts to a Bluesky (AT Protocol) account over XRPC.
+//
+// Posts are written with com.atproto.repo.putRecord under a record key
+// derived from the post's idempotency key (RecordKey), so a re-send after a
+// lost answer overwrites the same record instead of adding a second post.
+// The session (access and refresh JWTs) is kept in a SessionStore and
+// refreshed with com.atproto.server.refreshSession; createSession, which
+// Bluesky limits to a few dozen a day, is called only when there is no
+// usable session.
+package bluesky
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rivo/uniseg"
+
+	"github.com/lumohanke/lumobot/bot"
+)
+
+// DefaultService is the PDS entryway used when Options.Service is empty.
+const DefaultService = "https://bsky.social"
+
+// MaxGraphemes is the longest post text Bluesky accepts.
+const MaxGraphemes = 300
+
+// Options configure a Client.
+type Options struct {
+	Service     string // PDS or entryway URL; default https://bsky.social
+	Handle      string // lumohanke.bsky.social (a leading @ is dropped)
+	AppPassword string
+	Language    string // BCP 47; a post's own Lang wins
+	// Sessions keeps the session across restarts; nil keeps it in memory.
+	Sessions SessionStore
+	// Link attaches an app.bsky.embed.external card for the post's Link
+	// (uri, the URL's host as title, no description, no thumbnail).
+	Link bool
+}
+
+// SessionStore keeps small values across restarts; the state database
+// implements it.
+type SessionStore interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Put(ctx context.Context, key string, v []byte) error
+}
+
+// Client is one Bluesky account. It is safe for concurrent use.
+type Client struct {
+	service string
+	opts    Options
+	logger  *slog.Logger
+	client  *http.Client
+	now     func() time.Time
+	key     string // session key in opts.Sessions
+
+	mu       sync.Mutex // guards the fields below and serializes session calls
+	sess     *session
+	loaded   bool  // opts.Sessions was read
+	loginErr error // createSession refused the credentials: never retried
+
+	tokens atomic.Pointer[[]string] // session tokens seen, for redaction
+}
+
+var (
+	_ bot.Poster  = (*Client)(nil)
+	_ bot.Counter = (*Client)(nil)
+)
+
+// New checks opts and returns a Client. A nil logger discards, a nil client
+// is an http.Client with a 30 s timeout. No request is made.
+func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error) {
+	opts.Handle = strings.TrimPrefix(strings.TrimSpace(opts.Handle), "@")
+	if opts.Handle == "" {
+		return nil, errors.New("bluesky: handle is required")
+	}
+	if opts.AppPassword == "" {
+		return nil, errors.New("bluesky: app_password is required")
+	}
+	if strings.TrimSpace(opts.Service) == "" {
+		opts.Service = DefaultService
+	}
+	u, err := url.Parse(strings.TrimSpace(opts.Service))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("bluesky: service %q is not an http(s) URL", opts.Service)
+	}
+	if u.User != nil {
+		return nil, errors.New("bluesky: service must not carry credentials")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if opts.Sessions == nil {
+		opts.Sessions = &memoryStore{}
+	}
+	return &Client{
+		service: strings.TrimRight(u.String(), "/"),
+		opts:    opts,
+		logger:  logger,
+		client:  client,
+		now:     time.Now,
+		key:     "bluesky:" + opts.Handle,
+	}, nil
+}
+
+// Length counts grapheme clusters, as Bluesky does.
+func (c *Client) Length(text string) int { return uniseg.GraphemeClusterCount(text) }
+
+// Limit is Bluesky's 300 graphemes.
+func (c *Client) Limit() int { return MaxGraphemes }
+
+// Check makes sure there is a working session (creating one only when none
+// is stored or the stored one cannot be refreshed) and returns the account
+// as "@handle (did)".
+func (c *Client) Check(ctx context.Context) (string, error) {
+	var out struct {
+		Handle string `json:"handle"`
+		DID    string `json:"did"`
+	}
+	err := c.authed(ctx, http.MethodGet, "com.atproto.server.getSession", func(session) any { return nil }, &out)
+	if err != nil {
+		return "", annotate(err, "bluesky: check "+c.opts.Handle)
+	}
+	return fmt.Sprintf("@%s (%s)", out.Handle, out.DID), nil
+}
+
+type postRecord struct {
+	Type      string    `json:"$type"`
+	Text      string    `json:"text"`
+	CreatedAt string    `json:"createdAt"`
+	Langs     []string  `json:"langs,omitempty"`
+	Facets    []Facet   `json:"facets,omitempty"`
+	Embed     *external `json:"embed,omitempty"`
+}
+
+type external struct {
+	Type     string       `json:"$type"`
+	External externalLink `json:"external"`
+}
+
+type externalLink struct {
+	URI         string `json:"uri"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+}
+
+type putRecord struct {
+	Repo       string     `json:"repo"`
+	Collection string     `json:"collection"`
+	RKey       string     `json:"rkey"`
+	Record     postRecord `json:"record"`
+}
+
+// Post writes p as an app.bsky.feed.post under RecordKey(p.Key). The record
+// is a function of p alone (createdAt is p.Due), so a re-send writes the
+// very same record again.
+func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
+	rkey := RecordKey(p.Key)
+	rec := c.record(p)
+	var out struct {
+		URI string `json:"uri"`
+		CID string `json:"cid"`
+	}
+	var handle string
+	err := c.authed(ctx, http.MethodPost, "com.atproto.repo.putRecord", func(s session) any {
+		handle = s.Handle
+		return putRecord{Repo: s.DID, Collection: "app.bsky.feed.post", RKey: rkey, Record: rec}
+	}, &out)
+	if err != nil {
+		return bot.Receipt{}, annotate(err, "bluesky: post "+p.Key)
+	}
+	if out.URI == "" {
+		return bot.Receipt{}, bot.Retryable(fmt.Errorf("bluesky: post %s: answer without a record uri", p.Key))
+	}
+	if handle == "" {
+		handle = c.opts.Handle
+	}
+	r := bot.Receipt{ID: out.URI, URL: "https://bsky.app/profile/" + handle + "/post/" + rkey}
+	c.logger.Debug("bluesky: posted", "key", p.Key, "uri", out.URI, "url", r.URL)
+	return r, nil
+}
+
+func (c *Client) record(p bot.Post) postRecord {
+	due := p.Due
+	if due.IsZero() {
+		due = c.now() // only for posts without a due time, never planned ones
+	}
+	rec := postRecord{
+		Type:      "app.bsky.feed.post",
+		Text:      p.Text,
+		CreatedAt: due.UTC().Format("2006-01-02T15:04:05.000Z"),
+		Facets:    Facets(p.Text),
+	}
+	lang := p.Lang
+	if lang == "" {
+		lang = c.opts.Language
+	}
+	if lang != "" {
+		rec.Langs = []string{lang}
+	}
+	if c.opts.Link && p.Link != "" {
+		if u, err := url.Parse(p.Link); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			rec.Embed = &external{Type: "app.bsky.embed.external",
+				External: externalLink{URI: p.Link, Title: u.Hostname()}}
+		} else {
+			c.logger.Warn("bluesky: link is not an http(s) URL, no link card", "key", p.Key, "link", p.Link)
+		}
+	}
+	return rec
+}
+
+// annotate puts context in front of err, keeping its class.
+func annotate(err error, where string) error {
+	var de *bot.DeliveryError
+	if errors.As(err, &de) {
+		return &bot.DeliveryError{Permanent: de.Permanent, RetryAt: de.RetryAt, Err: fmt.Errorf("%s: %w", where, de.Err)}
+	}
+	return classify(fmt.Errorf("%s: %w", where, err))
+}
+
+// classify sorts an error of an authenticated call by the answer behind it.
+func classify(err error) error {
+	var xe *xrpcError
+	if !errors.As(err, &xe) {
+		return bot.Retryable(err) // network trouble, timeouts
+	}
+	switch {
+	case xe.status == http.StatusTooManyRequests:
+		if !xe.reset.IsZero() {
+			return bot.RetryAt(err, xe.reset)
+		}
+		return bot.Retryable(err)
+	case xe.status >= 500, xe.status == http.StatusRequestTimeout, xe.status == http.StatusTooEarly:
+		return bot.Retryable(err) // incl. the bare 500 of createRecord
+	case xe.tokenProblem():
+		return bot.Retryable(err) // still refused after a fresh session: try later
+	default:
+		return bot.Permanent(err) // InvalidRequest: the record itself, e.g. too long
+	}
+}

@@ -1,0 +1,355 @@
+package bluesky
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lumohanke/lumobot/bot"
+)
+
+// session is what createSession and refreshSession answer, and what is kept
+// in the SessionStore.
+type session struct {
+	AccessJwt  string `json:"accessJwt"`
+	RefreshJwt string `json:"refreshJwt"`
+	Handle     string `json:"handle"`
+	DID        string `json:"did"`
+}
+
+// expirySlack renews an access token this long before it expires.
+const expirySlack = time.Minute
+
+// maxBody caps what is read of any answer.
+const maxBody = 1 << 20
+
+// authed calls an XRPC method with the access token. When the server says
+// the token is expired or invalid, the session is refreshed (or, failing
+// that, created) and the call is made once more. build makes the request
+// body from the session used (nil for none).
+func (c *Client) authed(ctx context.Context, method, nsid string, build func(session) any, out any) error {
+	s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	err = c.xrpc(ctx, method, nsid, s.AccessJwt, build(s), out)
+	var xe *xrpcError
+	if !errors.As(err, &xe) || !xe.tokenProblem() {
+		return err
+	}
+	c.logger.Info("bluesky: access token refused, renewing the session", "handle", c.opts.Handle, "error", xe.name)
+	s, err = c.renew(ctx, s.AccessJwt)
+	if err != nil {
+		return err
+	}
+	return c.xrpc(ctx, method, nsid, s.AccessJwt, build(s), out)
+}
+
+// session returns a session whose access token is not known to be expired.
+func (c *Client) session(ctx context.Context) (session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loginErr != nil {
+		return session{}, c.loginErr
+	}
+	if c.sess == nil && !c.loaded {
+		c.load(ctx)
+	}
+	if c.sess == nil {
+		return c.login(ctx)
+	}
+	if expired(c.sess.AccessJwt, c.now().Add(expirySlack)) {
+		return c.refresh(ctx)
+	}
+	return *c.sess, nil
+}
+
+// renew replaces a session whose access token used was refused, unless
+// another call already did.
+func (c *Client) renew(ctx context.Context, used string) (session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loginErr != nil {
+		return session{}, c.loginErr
+	}
+	if c.sess != nil && c.sess.AccessJwt != used {
+		return *c.sess, nil
+	}
+	if c.sess == nil {
+		return c.login(ctx)
+	}
+	return c.refresh(ctx)
+}
+
+// load reads the stored session. c.mu is held.
+func (c *Client) load(ctx context.Context) {
+	c.loaded = true
+	data, ok, err := c.opts.Sessions.Get(ctx, c.key)
+	if err != nil {
+		c.logger.Warn("bluesky: cannot read the stored session", "handle", c.opts.Handle, "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	var s session
+	if err := json.Unmarshal(data, &s); err != nil || s.AccessJwt == "" || s.RefreshJwt == "" || s.DID == "" {
+		c.logger.Warn("bluesky: stored session is unusable, ignoring it", "handle", c.opts.Handle)
+		return
+	}
+	c.sess = &s
+	c.remember(s)
+}
+
+// keep makes s the session and stores it. c.mu is held.
+func (c *Client) keep(ctx context.Context, s session) {
+	c.sess = &s
+	c.remember(s)
+	data, err := json.Marshal(s)
+	if err == nil {
+		err = c.opts.Sessions.Put(ctx, c.key, data)
+	}
+	if err != nil {
+		c.logger.Warn("bluesky: cannot store the session; it is kept in memory", "handle", c.opts.Handle, "err", err)
+	}
+}
+
+// refresh trades the refresh token for a new session; when the server no
+// longer accepts the refresh token, it logs in once. c.mu is held.
+func (c *Client) refresh(ctx context.Context) (session, error) {
+	if expired(c.sess.RefreshJwt, c.now().Add(expirySlack)) {
+		c.logger.Info("bluesky: refresh token expired, creating a session", "handle", c.opts.Handle)
+		return c.login(ctx)
+	}
+	var s session
+	err := c.xrpc(ctx, http.MethodPost, "com.atproto.server.refreshSession", c.sess.RefreshJwt, nil, &s)
+	var xe *xrpcError
+	switch {
+	case err == nil:
+	case errors.As(err, &xe) && (xe.status == http.StatusBadRequest || xe.status == http.StatusUnauthorized):
+		// ExpiredToken, InvalidToken (revoked, or from another server),
+		// AuthenticationRequired: only new credentials help.
+		c.logger.Info("bluesky: refresh refused, creating a session", "handle", c.opts.Handle, "error", xe.name)
+		return c.login(ctx)
+	default:
+		return session{}, classify(fmt.Errorf("refresh session for %s: %w", c.opts.Handle, err))
+	}
+	if s.AccessJwt == "" || s.RefreshJwt == "" {
+		return session{}, bot.Retryable(fmt.Errorf("refresh session for %s: answer without tokens", c.opts.Handle))
+	}
+	if s.DID == "" {
+		s.DID = c.sess.DID
+	}
+	if s.Handle == "" {
+		s.Handle = c.sess.Handle
+	}
+	c.logger.Info("bluesky: session refreshed", "handle", s.Handle, "did", s.DID)
+	c.keep(ctx, s)
+	return s, nil
+}
+
+// login calls createSession. A refusal of the credentials is remembered, so
+// that a wrong app password does not spend Bluesky's login limit post after
+// post; a new Client (a config reload) tries again. c.mu is held.
+func (c *Client) login(ctx context.Context) (session, error) {
+	in := struct {
+		Identifier string `json:"identifier"`
+		Password   string `json:"password"`
+	}{c.opts.Handle, c.opts.AppPassword}
+	var s session
+	err := c.xrpc(ctx, http.MethodPost, "com.atproto.server.createSession", "", in, &s)
+	if err != nil {
+		err = fmt.Errorf("create session for %s: %w", c.opts.Handle, err)
+		var xe *xrpcError
+		if errors.As(err, &xe) && xe.status == http.StatusUnauthorized {
+			c.loginErr = bot.Permanent(fmt.Errorf("%w: check handle and app_password (an app password from Settings → Privacy and security → App passwords)", err))
+			return session{}, c.loginErr
+		}
+		return session{}, classify(err)
+	}
+	if s.AccessJwt == "" || s.RefreshJwt == "" || s.DID == "" {
+		return session{}, bot.Retryable(fmt.Errorf("create session for %s: answer without tokens or did", c.opts.Handle))
+	}
+	c.logger.Info("bluesky: session created", "handle", s.Handle, "did", s.DID)
+	c.keep(ctx, s)
+	return s, nil
+}
+
+// expired reports whether the JWT's exp claim is before t. The signature is
+// not checked (the server does that); a token without a readable exp is
+// taken as valid and left to the server to refuse.
+func expired(jwt string, t time.Time) bool {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return false
+	}
+	var claims struct {
+		Exp json.Number `json:"exp"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || claims.Exp == "" {
+		return false
+	}
+	exp, err := claims.Exp.Float64()
+	if err != nil {
+		return false
+	}
+	return time.Unix(int64(exp), 0).Before(t)
+}
+
+// xrpcError is a non-2xx XRPC answer: {"error": name, "message": message}.
+type xrpcError struct {
+	status  int
+	name    string
+	message string
+	reset   time.Time // ratelimit-reset on 429
+}
+
+func (e *xrpcError) Error() string {
+	s := fmt.Sprintf("HTTP %d", e.status)
+	if e.name != "" {
+		s += " " + e.name
+	}
+	if e.message != "" {
+		s += ": " + e.message
+	}
+	return s
+}
+
+// tokenProblem: the access token was not accepted. The PDS answers 400 for
+// an expired or unverifiable token, the AppView 401.
+func (e *xrpcError) tokenProblem() bool {
+	return (e.status == http.StatusBadRequest || e.status == http.StatusUnauthorized) &&
+		(e.name == "ExpiredToken" || e.name == "InvalidToken")
+}
+
+// xrpc makes one call: POST with in as JSON (no body when in is nil), GET
+// otherwise; bearer is the token to send, if any.
+func (c *Client) xrpc(ctx context.Context, method, nsid, bearer string, in any, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", nsid, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.service+"/xrpc/"+nsid, body)
+	if err != nil {
+		return fmt.Errorf("build %s: %w", nsid, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "lumobot")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", nsid, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return fmt.Errorf("%s: read answer: %w", nsid, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		xe := &xrpcError{status: resp.StatusCode}
+		var e struct {
+			Error   string `json:"error"`
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(data, &e) == nil && (e.Error != "" || e.Message != "") {
+			xe.name, xe.message = e.Error, e.Message
+		} else {
+			xe.message = excerpt(data)
+		}
+		xe.name, xe.message = c.redact(xe.name), c.redact(xe.message)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			if secs, err := strconv.ParseInt(strings.TrimSpace(resp.Header.Get("ratelimit-reset")), 10, 64); err == nil && secs > 0 {
+				xe.reset = time.Unix(secs, 0)
+			}
+		}
+		return fmt.Errorf("%s: %w", nsid, xe)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s: decode answer: %w", nsid, err)
+		}
+	}
+	return nil
+}
+
+func excerpt(data []byte) string {
+	s := strings.Join(strings.Fields(string(data)), " ")
+	if utf8.RuneCountInString(s) > 200 {
+		s = string([]rune(s)[:200]) + "…"
+	}
+	return s
+}
+
+// redact removes the app password and every session token this Client has
+// held from text the server sent back.
+func (c *Client) redact(s string) string {
+	secrets := []string{c.opts.AppPassword}
+	if known := c.tokens.Load(); known != nil {
+		secrets = append(secrets, *known...)
+	}
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+	}
+	return s
+}
+
+// remember adds a session's tokens to those redact removes (the last 16).
+func (c *Client) remember(s session) {
+	var known []string
+	if p := c.tokens.Load(); p != nil {
+		known = append(known, *p...)
+	}
+	known = append(known, s.AccessJwt, s.RefreshJwt)
+	if len(known) > 16 {
+		known = known[len(known)-16:]
+	}
+	c.tokens.Store(&known)
+}
+
+// memoryStore is the SessionStore of a Client given none.
+type memoryStore struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (m *memoryStore) Get(_ context.Context, key string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.m[key]
+	return v, ok, nil
+}
+
+func (m *memoryStore) Put(_ context.Context, key string, v []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = map[string][]byte{}
+	}
+	m.m[key] = v
+	return nil
+}

@@ -1,0 +1,111 @@
+// Package console is the target that writes posts to stdout, stderr or a
+// file instead of a platform: the default when no target is configured,
+// and the way to see what lumobot does before it posts for real.
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lumohanke/lumobot/bot"
+)
+
+// Options configure a console target.
+type Options struct {
+	Name   string
+	Output string // stdout | stderr | a file path (appended)
+	Format string // text | jsonl
+	Now    func() time.Time
+}
+
+// Client writes posts; it is safe for concurrent use.
+type Client struct {
+	opts Options
+	mu   sync.Mutex
+	w    io.Writer
+	f    *os.File
+}
+
+var (
+	_ bot.Poster  = (*Client)(nil)
+	_ bot.Counter = (*Client)(nil)
+)
+
+// New opens the output. stdout and stderr are the process's streams.
+func New(opts Options, stdout, stderr io.Writer) (*Client, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	c := &Client{opts: opts}
+	switch opts.Output {
+	case "", "stdout":
+		c.w = stdout
+	case "stderr":
+		c.w = stderr
+	default:
+		f, err := os.OpenFile(opts.Output, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+		if err != nil {
+			return nil, fmt.Errorf("console target %s: %w", opts.Name, err)
+		}
+		c.w, c.f = f, f
+	}
+	if opts.Format != "" && opts.Format != "text" && opts.Format != "jsonl" {
+		return nil, fmt.Errorf("console target %s: format %q: want text or jsonl", opts.Name, opts.Format)
+	}
+	return c, nil
+}
+
+// Close closes a file output.
+func (c *Client) Close() error {
+	if c.f != nil {
+		return c.f.Close()
+	}
+	return nil
+}
+
+type line struct {
+	Time   string `json:"time"`
+	Due    string `json:"due"`
+	Target string `json:"target"`
+	Kind   string `json:"kind"`
+	Key    string `json:"key"`
+	Text   string `json:"text"`
+	Link   string `json:"link,omitempty"`
+}
+
+// Post writes one post.
+func (c *Client) Post(_ context.Context, p bot.Post) (bot.Receipt, error) {
+	now := c.opts.Now()
+	var out []byte
+	if c.opts.Format == "jsonl" {
+		b, err := json.Marshal(line{
+			Time: now.Format(time.RFC3339), Due: p.Due.Format(time.RFC3339), Target: p.Target,
+			Kind: string(p.Kind), Key: p.Key, Text: p.Text, Link: p.Link,
+		})
+		if err != nil {
+			return bot.Receipt{}, bot.Permanent(fmt.Errorf("console: %w", err))
+		}
+		out = append(b, '\n')
+	} else {
+		out = fmt.Appendf(nil, "── %s · %s · %s · %s\n%s\n\n", p.Due.Format("2006-01-02 15:04 MST"), p.Target, p.Kind, p.Key, p.Text)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.w.Write(out); err != nil {
+		// A full disk or closed pipe may heal; the outbox keeps the post.
+		return bot.Receipt{}, bot.Retryable(fmt.Errorf("console %s: %w", c.opts.Name, err))
+	}
+	return bot.Receipt{ID: p.Key}, nil
+}
+
+// Length counts characters; the console has no limit.
+func (c *Client) Length(text string) int { return utf8.RuneCountInString(text) }
+
+// Limit is 0: no limit.
+func (c *Client) Limit() int { return 0 }

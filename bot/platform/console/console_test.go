@@ -1,0 +1,81 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lumohanke/lumobot/bot"
+)
+
+func TestPost(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	p := bot.Post{Key: "news:uutiset:1", Kind: bot.KindNews, Target: "console", Due: now.Add(-time.Minute), Text: "Hei #LUMOhanke", Link: "https://lumo.example/"}
+	t.Run("text to stdout", func(t *testing.T) {
+		var out, errOut bytes.Buffer
+		c, err := New(Options{Name: "console", Format: "text", Now: func() time.Time { return now }}, &out, &errOut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.Post(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ID != p.Key {
+			t.Errorf("receipt id %q, want the key", r.ID)
+		}
+		want := "── 2026-11-22 09:59 UTC · console · news · news:uutiset:1\nHei #LUMOhanke\n\n"
+		if out.String() != want || errOut.Len() != 0 {
+			t.Errorf("stdout %q stderr %q, want %q", out.String(), errOut.String(), want)
+		}
+	})
+	t.Run("jsonl to stderr", func(t *testing.T) {
+		var out, errOut bytes.Buffer
+		c, err := New(Options{Name: "console", Output: "stderr", Format: "jsonl", Now: func() time.Time { return now }}, &out, &errOut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Post(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]string
+		if err := json.Unmarshal(errOut.Bytes(), &got); err != nil {
+			t.Fatalf("not one JSON object: %q: %v", errOut.String(), err)
+		}
+		for k, v := range map[string]string{"time": "2026-11-22T10:00:00Z", "due": "2026-11-22T09:59:00Z", "target": "console", "kind": "news", "key": "news:uutiset:1", "text": "Hei #LUMOhanke"} {
+			if got[k] != v {
+				t.Errorf("%s = %q, want %q", k, got[k], v)
+			}
+		}
+		if out.Len() != 0 {
+			t.Errorf("stdout got %q", out.String())
+		}
+	})
+	t.Run("file appended", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "posts.jsonl")
+		for i := 0; i < 2; i++ {
+			c, err := New(Options{Name: "file", Output: path, Format: "jsonl"}, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Post(context.Background(), p); err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+		}
+		b, _ := os.ReadFile(path)
+		if n := strings.Count(string(b), "\n"); n != 2 {
+			t.Errorf("%d lines, want 2 (appended)", n)
+		}
+	})
+	t.Run("bad format", func(t *testing.T) {
+		if _, err := New(Options{Name: "c", Format: "xml"}, nil, nil); err == nil {
+			t.Error("no error for format xml")
+		}
+	})
+}

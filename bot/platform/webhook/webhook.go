@@ -1,0 +1,348 @@
+// Package webhook posts to incoming webhooks (Teams, Slack, Matrix hookshot,
+// Discord, or anything taking a JSON POST). The webhook URL is a secret: it
+// appears in errors and logs only as scheme and host.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lumohanke/lumobot/bot"
+)
+
+// DefaultBody is the body template used when Options.Body is empty: the
+// shape Slack, Teams (legacy connectors) and Mattermost accept.
+const DefaultBody = `{"text": {{json .Text}}}`
+
+const (
+	maxAnswer  = 64 << 10 // bytes of an answer read
+	maxSnippet = 200      // bytes of an error answer quoted in an error
+)
+
+// Options configure a Client.
+type Options struct {
+	URL     string            // the webhook URL; a secret
+	Body    string            // text/template of the JSON body; default DefaultBody
+	Headers map[string]string // extra request headers; values may be secrets and are never shown
+	// Funcs adds template functions (e.g. bot/render's date helpers);
+	// "json" (a value as a JSON literal) is always there.
+	Funcs template.FuncMap
+	// Now is the clock, for Retry-After. Default time.Now.
+	Now func() time.Time
+}
+
+// Data is what the body template sees.
+type Data struct {
+	Text   string    // exactly what is posted
+	Key    string    // idempotency key
+	Kind   bot.Kind  // news | reminder | announcement
+	Link   string    // the post's main link, if any
+	Due    time.Time // when the post fell due
+	Target string    // the target's name
+}
+
+// Client posts to one webhook.
+type Client struct {
+	url     *url.URL
+	where   string // scheme://host, for errors and logs
+	body    *template.Template
+	headers http.Header
+	http    *http.Client
+	logger  *slog.Logger
+	now     func() time.Time
+}
+
+// Compile-time checks.
+var (
+	_ bot.Poster  = (*Client)(nil)
+	_ bot.Counter = (*Client)(nil)
+)
+
+// New checks opts, parses the body template once and tries it on sample
+// data, so that a bad URL, template or header is a config error. client
+// supplies transport and timeout (nil: a client with a 30 s timeout);
+// redirects are not followed, as a redirected POST turns into a GET and the
+// post would be lost while looking sent.
+func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error) {
+	if strings.TrimSpace(opts.URL) == "" {
+		return nil, errors.New("webhook: url is missing")
+	}
+	u, err := url.Parse(strings.TrimSpace(opts.URL))
+	if err != nil {
+		// url.Parse quotes the whole URL in its error: keep only the reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("webhook: url is not valid: %v", err)
+	}
+	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("webhook: url must be an http(s) URL with a host, got scheme %q", u.Scheme)
+	}
+	c := &Client{url: u, where: u.Scheme + "://" + u.Host, logger: logger, now: opts.Now, headers: http.Header{}}
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+
+	src := opts.Body
+	if strings.TrimSpace(src) == "" {
+		src = DefaultBody
+	}
+	funcs := template.FuncMap{}
+	for k, f := range opts.Funcs {
+		funcs[k] = f
+	}
+	funcs["json"] = jsonLiteral
+	c.body, err = template.New("body").Option("missingkey=error").Funcs(funcs).Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: body: %w", err)
+	}
+	sample := Data{Text: `Muistutus: "LUMO" ke 5.5.2021 klo 13.30–15.00 #LUMOhanke`, Key: "reminder:sample:1d",
+		Kind: bot.KindReminder, Link: "https://example.fi/lumo", Due: time.Date(2021, 5, 4, 9, 0, 0, 0, time.UTC), Target: "webhook"}
+	if _, err := c.render(sample); err != nil {
+		return nil, fmt.Errorf("webhook: body: %w", err)
+	}
+
+	for name, value := range opts.Headers {
+		if !validName(name) {
+			return nil, fmt.Errorf("webhook: header name %q is not valid", name)
+		}
+		if strings.ContainsAny(value, "\r\n\x00") {
+			return nil, fmt.Errorf("webhook: header %s: value contains a line break", name)
+		}
+		c.headers.Set(name, value)
+	}
+
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	hc := *client
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &hc
+	return c, nil
+}
+
+// Length is the number of characters (runes) in text.
+func (c *Client) Length(text string) int { return utf8.RuneCountInString(text) }
+
+// Limit is 0: webhooks set no length limit of their own.
+func (c *Client) Limit() int { return 0 }
+
+// Post renders the body for p and POSTs it as application/json, with
+// Idempotency-Key: p.Key for receivers that honour it.
+func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
+	body, err := c.render(Data{Text: p.Text, Key: p.Key, Kind: p.Kind, Link: p.Link, Due: p.Due, Target: p.Target})
+	if err != nil {
+		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: %s: %w", p.Key, err))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url.String(), bytes.NewReader(body))
+	if err != nil {
+		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: build request to %s: %w", c.where, unwrapURLError(err)))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "lumobot")
+	if p.Key != "" {
+		req.Header.Set("Idempotency-Key", p.Key)
+	}
+	for name, values := range c.headers {
+		req.Header[name] = values
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return bot.Receipt{}, bot.Retryable(fmt.Errorf("webhook: post to %s: %w", c.where, unwrapURLError(err)))
+	}
+	defer resp.Body.Close()
+	answer, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	c.logger.Debug("webhook answered", "host", c.url.Host, "status", resp.StatusCode, "key", p.Key, "target", p.Target)
+
+	status := resp.StatusCode
+	switch {
+	case status/100 == 2:
+		// Delivered, whatever the body says: never send it twice.
+		return bot.Receipt{ID: answerID(answer)}, nil
+	case readErr != nil:
+		return bot.Receipt{}, bot.Retryable(fmt.Errorf("webhook: post to %s: status %d, reading the answer: %w", c.where, status, readErr))
+	case status == http.StatusTooManyRequests:
+		err := fmt.Errorf("webhook: post to %s: rate limited (429): %s", c.where, c.snippet(answer))
+		if at, ok := retryAfter(resp.Header.Get("Retry-After"), c.now()); ok {
+			return bot.Receipt{}, bot.RetryAt(err, at)
+		}
+		return bot.Receipt{}, bot.Retryable(err)
+	case status == http.StatusRequestTimeout || status >= 500:
+		return bot.Receipt{}, bot.Retryable(fmt.Errorf("webhook: post to %s: status %d: %s", c.where, status, c.snippet(answer)))
+	case status/100 == 3:
+		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: post to %s: redirected (%d) to %s: configure the final url",
+			c.where, status, redact(resp.Header.Get("Location"))))
+	case status == http.StatusUnauthorized, status == http.StatusForbidden, status == http.StatusNotFound, status == http.StatusGone:
+		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: post to %s: status %d: %s: check the webhook url (it may have been revoked) and the headers",
+			c.where, status, c.snippet(answer)))
+	default:
+		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: post to %s: status %d: %s", c.where, status, c.snippet(answer)))
+	}
+}
+
+// render executes the body template and checks that the result is JSON.
+func (c *Client) render(d Data) ([]byte, error) {
+	var b bytes.Buffer
+	if err := c.body.Execute(&b, d); err != nil {
+		return nil, fmt.Errorf("render body: %w", err)
+	}
+	if !json.Valid(b.Bytes()) {
+		var v any
+		err := json.Unmarshal(b.Bytes(), &v)
+		return nil, fmt.Errorf("rendered body is not valid JSON (use {{json .Text}} for strings): %v", err)
+	}
+	return b.Bytes(), nil
+}
+
+// jsonLiteral writes v as a JSON value, without HTML escaping.
+func jsonLiteral(v any) (string, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// answerID is the "id" of a JSON object answer (Discord with ?wait=true,
+// many custom receivers), string or number; "" otherwise.
+func answerID(answer []byte) string {
+	var v struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(answer, &v) != nil || len(v.ID) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(v.ID, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(v.ID, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(h string, now time.Time) (time.Time, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return time.Time{}, false
+	}
+	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if secs < 0 {
+			return time.Time{}, false
+		}
+		return now.Add(time.Duration(secs) * time.Second), true
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// snippet quotes at most maxSnippet bytes of an answer, with anything that
+// looks like a part of the webhook URL (its path segments, query values,
+// password) replaced, in case the receiver echoes the URL back.
+func (c *Client) snippet(answer []byte) string {
+	s := strings.ToValidUTF8(string(answer), "\uFFFD")
+	for _, secret := range c.secrets() {
+		s = strings.ReplaceAll(s, secret, "[redacted]")
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return "(empty answer)"
+	}
+	if len(s) > maxSnippet {
+		n := maxSnippet
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n] + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// secrets lists the parts of the webhook URL that must not be shown, longest
+// first so that a whole path is replaced before its pieces.
+func (c *Client) secrets() []string {
+	u := c.url
+	var out []string
+	add := func(s string) {
+		if len(s) >= 6 { // short pieces ("api", "v1") are not secrets and would garble text
+			out = append(out, s, url.PathEscape(s), url.QueryEscape(s))
+		}
+	}
+	add(u.String())
+	add(u.RequestURI())
+	add(u.Path)
+	for _, seg := range strings.Split(u.Path, "/") {
+		add(seg)
+	}
+	for _, vs := range u.Query() {
+		for _, v := range vs {
+			add(v)
+		}
+	}
+	if pw, ok := u.User.Password(); ok {
+		add(pw)
+	}
+	add(u.User.Username())
+	// longest first
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// validName reports whether name is an HTTP header field name (RFC 9110 token).
+func validName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// redact reduces a URL to scheme and host.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "[redacted]"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// unwrapURLError drops the *url.Error wrapper, whose text repeats the URL.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,124 @@
+package render
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The weighted-length sections of twitter-text's conformance/validate.yml and
+// the configuration each one runs with (from upstream's
+// rb/test/conformance_test.rb; see testdata/twitter-text/SOURCE.md).
+var conformanceSections = []struct{ name, config string }{
+	{"WeightedTweetsCounterTest", "v2.json"},
+	{"WeightedTweetsWithDiscountedEmojiCounterTest", "v3.json"},
+	{"UnicodeDirectionalMarkerCounterTest", "v3.json"},
+}
+
+type conformanceCase struct {
+	Description string    `yaml:"description"`
+	Text        string    `yaml:"text"`
+	Raw         yaml.Node `yaml:"expected"` // a bool in the other sections
+	Expected    struct {
+		WeightedLength    int  `yaml:"weightedLength"`
+		Valid             bool `yaml:"valid"`
+		Permillage        int  `yaml:"permillage"`
+		DisplayRangeStart int  `yaml:"displayRangeStart"`
+		DisplayRangeEnd   int  `yaml:"displayRangeEnd"`
+		ValidRangeStart   int  `yaml:"validRangeStart"`
+		ValidRangeEnd     int  `yaml:"validRangeEnd"`
+	} `yaml:"-"`
+}
+
+func loadTweetConfig(t *testing.T, name string) tweetConfig {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "twitter-text", "config", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		MaxWeightedTweetLength int  `json:"maxWeightedTweetLength"`
+		Scale                  int  `json:"scale"`
+		DefaultWeight          int  `json:"defaultWeight"`
+		EmojiParsingEnabled    bool `json:"emojiParsingEnabled"`
+		TransformedURLLength   int  `json:"transformedURLLength"`
+		Ranges                 []struct {
+			Start, End, Weight int
+		} `json:"ranges"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	c := tweetConfig{
+		maxWeightedTweetLength: raw.MaxWeightedTweetLength,
+		scale:                  raw.Scale,
+		defaultWeight:          raw.DefaultWeight,
+		emojiParsingEnabled:    raw.EmojiParsingEnabled,
+		transformedURLLength:   raw.TransformedURLLength,
+	}
+	for _, r := range raw.Ranges {
+		c.ranges = append(c.ranges, weightRange{r.Start, r.End, r.Weight})
+	}
+	return c
+}
+
+func TestConfigV3MatchesUpstream(t *testing.T) {
+	if got := loadTweetConfig(t, "v3.json"); !reflect.DeepEqual(got, configV3) {
+		t.Errorf("configV3 = %+v, config/v3.json = %+v", configV3, got)
+	}
+}
+
+func TestTwitterTextConformance(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "twitter-text", "validate.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests map[string][]conformanceCase `yaml:"tests"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range conformanceSections {
+		cases := doc.Tests[sec.name]
+		if len(cases) == 0 {
+			t.Fatalf("section %s missing from validate.yml", sec.name)
+		}
+		cfg := loadTweetConfig(t, sec.config)
+		passed := 0
+		t.Run(sec.name, func(t *testing.T) {
+			for _, c := range cases {
+				if err := c.Raw.Decode(&c.Expected); err != nil {
+					t.Fatalf("%s: %v", c.Description, err)
+				}
+				ok := t.Run(strings.ReplaceAll(c.Description, " ", "_"), func(t *testing.T) {
+					got := parseTweet(c.Text, &cfg)
+					want := tweetResult{
+						weightedLength:    c.Expected.WeightedLength,
+						valid:             c.Expected.Valid,
+						permillage:        c.Expected.Permillage,
+						displayRangeStart: c.Expected.DisplayRangeStart,
+						displayRangeEnd:   c.Expected.DisplayRangeEnd,
+						validRangeStart:   c.Expected.ValidRangeStart,
+						validRangeEnd:     c.Expected.ValidRangeEnd,
+					}
+					if got != want {
+						t.Errorf("parseTweet(%.80q)\n got %+v\nwant %+v", c.Text, got, want)
+					}
+					if sec.config == "v3.json" && XLength(c.Text) != c.Expected.WeightedLength {
+						t.Errorf("XLength = %d, want %d", XLength(c.Text), c.Expected.WeightedLength)
+					}
+				})
+				if ok {
+					passed++
+				}
+			}
+		})
+		t.Logf("%s (%s): %d/%d passed", sec.name, sec.config, passed, len(cases))
+	}
+}

@@ -1,0 +1,282 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/rivo/uniseg"
+)
+
+// NewsData is what a news template sees.
+type NewsData struct {
+	Title, Link, Summary string // Summary is plain text (HTML already removed)
+	Published            time.Time
+	Categories           []string
+	Feed                 string
+}
+
+// ReminderData is what a reminder template sees. Times are in the configured
+// zone. End of an all-day event is its last day (inclusive).
+type ReminderData struct {
+	Title       string
+	Start, End  time.Time
+	AllDay      bool
+	Location    string
+	Link        string
+	Description string
+	Before      string // the reminder's offset as configured, e.g. "1d"
+}
+
+// AnnouncementData is what an announcement template sees.
+type AnnouncementData struct {
+	Text, Link string
+}
+
+// Renderer parses templates once and executes them in one language with one
+// set of hashtags. It is safe for concurrent use.
+type Renderer struct {
+	lang     string
+	hashtags []string
+	funcs    template.FuncMap
+}
+
+// Template is a parsed template. Parse it once, at load.
+type Template struct {
+	name string
+	t    *template.Template
+}
+
+// Name is the name the template was parsed with.
+func (t *Template) Name() string { return t.name }
+
+// New returns a Renderer for lang (fi, sv or en; anything else renders as fi)
+// that appends hashtags to every post. A tag without a leading '#' gets one;
+// empty tags and repeated tags are dropped.
+func New(lang string, hashtags []string) *Renderer {
+	r := &Renderer{lang: lang}
+	seen := map[string]bool{}
+	for _, h := range hashtags {
+		h = strings.TrimSpace(h)
+		h = strings.TrimLeft(h, "#＃")
+		if h == "" || seen[strings.ToLower(h)] {
+			continue
+		}
+		seen[strings.ToLower(h)] = true
+		r.hashtags = append(r.hashtags, "#"+h)
+	}
+	r.funcs = template.FuncMap{
+		"lang":      func() string { return r.lang },
+		"weekday":   func(t time.Time) string { return Weekday(t, r.lang) },
+		"date":      func(t time.Time) string { return Date(t, r.lang) },
+		"time":      func(t time.Time) string { return Time(t, r.lang) },
+		"timerange": func(start, end time.Time) string { return TimeRange(start, end, r.lang) },
+		"daterange": func(start, end time.Time) string { return DateRange(start, end, r.lang) },
+		"multiday":  func(start, end time.Time) bool { return !end.IsZero() && dayBefore(start, end) },
+		"truncate":  Truncate,
+		"hashtags":  func() string { return strings.Join(r.hashtags, " ") },
+		"json":      jsonString,
+		"lower":     strings.ToLower,
+		"upper":     strings.ToUpper,
+	}
+	return r
+}
+
+// Lang is the renderer's language.
+func (r *Renderer) Lang() string { return r.lang }
+
+// Hashtags are the renderer's normalized hashtags ("#LUMOhanke").
+func (r *Renderer) Hashtags() []string { return append([]string(nil), r.hashtags...) }
+
+// Parse parses a template. Syntax errors and unknown functions are errors
+// here, naming the template and the line (and column where text/template
+// gives one): `template "news": template: news:1: unexpected "}" in operand`.
+//
+// Functions: weekday, date, time, timerange, daterange (in the renderer's
+// language), multiday START END (whether END is on a later day), truncate N S,
+// hashtags, json, lower, upper, and lang (the language code).
+func (r *Renderer) Parse(name, text string) (*Template, error) {
+	t, err := template.New(name).Funcs(r.funcs).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("template %q: %w", name, err)
+	}
+	return &Template{name: name, t: t}, nil
+}
+
+// Execute renders a post: it executes t with data, trims the result, collapses
+// runs of spaces and tabs into one space (newlines are kept; spaces around
+// them go) and appends the renderer's hashtags that the text does not carry
+// yet (see AppendHashtags). A missing field or key, or a failing function, is
+// an error naming the template and the position.
+func (r *Renderer) Execute(t *Template, data any) (string, error) {
+	out, err := r.ExecuteRaw(t, data)
+	if err != nil {
+		return "", err
+	}
+	return AppendHashtags(CleanSpace(out), r.hashtags), nil
+}
+
+// ExecuteRaw executes t with data and returns the output untouched: for
+// webhook bodies, where collapsing spaces or appending tags would change the
+// JSON.
+func (r *Renderer) ExecuteRaw(t *Template, data any) (string, error) {
+	if t == nil || t.t == nil {
+		return "", errors.New("execute: nil template")
+	}
+	var b bytes.Buffer
+	if err := t.t.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("template %q: %w", t.name, err)
+	}
+	return b.String(), nil
+}
+
+// Check executes t once with sample data of kind ("news", "reminder" or
+// "announcement"), so that a template naming a field the kind lacks
+// ({{.Titel}}) fails at load rather than at the first post.
+func (r *Renderer) Check(t *Template, kind string) error {
+	data, err := SampleData(kind)
+	if err != nil {
+		return err
+	}
+	_, err = r.Execute(t, data)
+	return err
+}
+
+// SampleData returns example data for kind, as used by Check and the golden
+// tests.
+func SampleData(kind string) (any, error) {
+	switch kind {
+	case "news":
+		return NewsData{
+			Title:      "LUMO-hankkeen uutiskirje",
+			Link:       "https://example.fi/uutiset/1",
+			Summary:    "Uutiskirjeessä kerrotaan hankkeen kuulumisia.",
+			Published:  time.Date(2021, 5, 3, 9, 0, 0, 0, time.UTC),
+			Categories: []string{"LUMO"},
+			Feed:       "uutiset",
+		}, nil
+	case "reminder":
+		return ReminderData{
+			Title:    "LUMO-hankkeen kehittäjäryhmä",
+			Start:    time.Date(2021, 5, 5, 13, 30, 0, 0, time.UTC),
+			End:      time.Date(2021, 5, 5, 15, 0, 0, 0, time.UTC),
+			Location: "Teams",
+			Link:     "https://example.fi/lumo",
+			Before:   "1d",
+		}, nil
+	case "announcement":
+		return AnnouncementData{Text: "Seuraa LUMOa ja kerro kuulumisesi!", Link: "https://example.fi/lumo"}, nil
+	}
+	return nil, fmt.Errorf("unknown template kind %q (want news, reminder or announcement)", kind)
+}
+
+// Default returns the built-in template text for kind ("news", "reminder",
+// "announcement"), or "" for an unknown kind. The reminder default branches
+// on {{lang}}, so one text serves fi, sv and en:
+//
+//	fi: Muistutus: <title> ke 5.5.2021 klo 13.30–15.00, <location>. <link>
+//	    Muistutus: <title> ke 5.5.2021, <location>. <link>          (all-day)
+//	    Muistutus: <title> 6.–7.5.2021, <location>. <link>          (several days)
+//	sv: Påminnelse: <title> onsdag 5.5.2021 kl. 13.30–15.00, <location>. <link>
+//	en: Reminder: <title>, Wed 5 May 2021, 1:30–3:00 pm, <location>. <link>
+func Default(kind string) string {
+	switch kind {
+	case "news":
+		return defaultNews
+	case "announcement":
+		return defaultAnnouncement
+	case "reminder":
+		return defaultReminder
+	}
+	return ""
+}
+
+const (
+	defaultNews         = `{{.Title}} {{.Link}}`
+	defaultAnnouncement = `{{.Text}} {{.Link}}`
+	defaultReminder     = `{{- $l := lang -}}
+{{- if eq $l "sv"}}Påminnelse: {{.Title}}
+  {{- if not .AllDay}} {{weekday .Start}} {{date .Start}} kl. {{timerange .Start .End}}
+  {{- else if multiday .Start .End}} {{daterange .Start .End}}
+  {{- else}} {{weekday .Start}} {{date .Start}}{{end}}
+{{- else if eq $l "en"}}Reminder: {{.Title}},
+  {{- if not .AllDay}} {{weekday .Start}} {{date .Start}}, {{timerange .Start .End}}
+  {{- else if multiday .Start .End}} {{daterange .Start .End}}
+  {{- else}} {{weekday .Start}} {{date .Start}}{{end}}
+{{- else}}Muistutus: {{.Title}}
+  {{- if not .AllDay}} {{weekday .Start}} {{date .Start}} klo {{timerange .Start .End}}
+  {{- else if multiday .Start .End}} {{daterange .Start .End}}
+  {{- else}} {{weekday .Start}} {{date .Start}}{{end}}
+{{- end}}
+{{- with .Location}}, {{.}}{{end}}. {{.Link}}`
+)
+
+// Truncate shortens s to at most n grapheme clusters, ending in "…" when it
+// cut (the "…" counts as one). Trailing spaces before the "…" are dropped.
+func Truncate(n int, s string) string {
+	if n <= 0 {
+		return ""
+	}
+	if uniseg.GraphemeClusterCount(s) <= n {
+		return s
+	}
+	var b strings.Builder
+	g := uniseg.NewGraphemes(s)
+	for i := 0; i < n-1 && g.Next(); i++ {
+		b.WriteString(g.Str())
+	}
+	return strings.TrimRight(b.String(), " \t\n") + "…"
+}
+
+func jsonString(v any) (string, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// CleanSpace trims s, collapses runs of spaces and tabs into one space and
+// removes spaces at the ends of lines. Newlines are kept.
+func CleanSpace(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		l = strings.TrimRight(l, "\r")
+		lines[i] = strings.Join(strings.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == '\t' }), " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// AppendHashtags appends the tags that text does not already carry as a
+// hashtag, each after a space. Matching is case-insensitive and whole-tag:
+// "#lumohanke" in text counts for "#LUMOhanke", "#LUMOhankeX" does not, nor
+// does "#LUMOhanke" inside a URL. Tags may be given with or without '#'.
+func AppendHashtags(text string, tags []string) string {
+	if len(tags) == 0 {
+		return text
+	}
+	present := map[string]bool{}
+	for _, h := range Hashtags(text) {
+		present[strings.ToLower(strings.TrimLeft(h.Text, "#＃"))] = true
+	}
+	var b strings.Builder
+	b.WriteString(text)
+	for _, t := range tags {
+		t = strings.TrimLeft(strings.TrimSpace(t), "#＃")
+		if t == "" || present[strings.ToLower(t)] {
+			continue
+		}
+		present[strings.ToLower(t)] = true
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("#" + t)
+	}
+	return b.String()
+}

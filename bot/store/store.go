@@ -1,0 +1,387 @@
+// Package store keeps lumobot's state in one SQLite file: the feeds' validators
+// and seen items, the outbox of deliveries and a small key/value table for
+// platform sessions. It implements bot.Store.
+//
+// The file is opened in WAL mode with synchronous=FULL, so a delivery recorded
+// sent survives a crash or a power loss. Times are stored as integer Unix
+// nanoseconds (NULL for the zero time) and come back in UTC.
+//
+// Before anything writes to an existing file, Open checks it read-only: the
+// SQLite header, PRAGMA quick_check, the application id and the schema
+// version. A corrupted or truncated file, a file that is not a database,
+// another program's database or one from a newer lumobot is refused with an
+// error naming the file (ErrCorrupt, or "newer" for the version) and left
+// byte for byte as it was; with no -wal/-shm beside it the check opens it
+// immutable, so none is created either.
+//
+// A state file or directory that cannot be written is refused by Open, not at
+// the first post. Root ignores permission bits: as root only a read-only
+// mount or the immutable attribute makes a file unwritable, and Open reports
+// those too.
+//
+// The outbox only moves forward: pending → sending → sent | failed | skipped,
+// and back from sending to pending by MarkRetry. A call that would change an
+// ended delivery returns ErrEnded and leaves it as it was, except the exact
+// repeat of the call that ended it (MarkSent with the same receipt ID, Finish
+// with the same status), which is a no-op.
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
+
+	"github.com/lumohanke/lumobot/bot"
+)
+
+var _ bot.Store = (*Store)(nil)
+
+// ErrCorrupt is wrapped by Open's error when the state file is damaged or is
+// not a lumobot database. The file is then left exactly as it was.
+var ErrCorrupt = errors.New("corrupted")
+
+// ErrNotFound is wrapped when a delivery (key, target) is not in the outbox.
+var ErrNotFound = errors.New("no such delivery")
+
+// ErrEnded is wrapped when a delivery has already ended (sent, failed or
+// skipped) in a way the call would have to overwrite.
+var ErrEnded = errors.New("delivery already ended")
+
+// applicationID marks a SQLite file as lumobot's ("LUMO").
+const applicationID = 0x4c554d4f
+
+// busyTimeout is how long a statement waits for another connection's lock.
+const busyTimeout = 10 * time.Second
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Store is lumobot's state in one SQLite file. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+	now  func() time.Time // for kv.updated only; every other time is passed in
+}
+
+// Open opens the state file at path, creating it and its directory (0o750)
+// when missing, and brings its schema up to date. An existing file is checked
+// first without writing to it; see ErrCorrupt.
+func Open(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("store: open: empty state path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	migs, err := migrations()
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", abs, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("store: open %s: create directory: %w", abs, err)
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case err == nil && fi.IsDir():
+		return nil, fmt.Errorf("store: open %s: is a directory, not a state file", abs)
+	case err == nil && fi.Size() > 0:
+		if err := check(abs, len(migs)); err != nil {
+			return nil, err
+		}
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("store: open %s: %w", abs, err)
+	}
+	// SQLite silently opens a file it may not write read-only; say so here
+	// instead of at the first post.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: state file is not writable: %w", abs, err)
+	}
+	_ = f.Close()
+
+	db, err := sql.Open("sqlite", dsn(abs, url.Values{
+		"_pragma": {
+			fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
+			"foreign_keys(1)",
+			"journal_mode(WAL)",
+			"synchronous(FULL)",
+		},
+		"_txlock": {"immediate"},
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", abs, err)
+	}
+	s := &Store{db: db, path: abs, now: time.Now}
+	if err := s.init(migs); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database; the last connection checkpoints the WAL.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path is the absolute path of the state file.
+func (s *Store) Path() string { return s.path }
+
+// Ping checks that the database answers (for /readyz).
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM kv`).Scan(&n); err != nil {
+		return fmt.Errorf("store: ping %s: %w", s.path, err)
+	}
+	return nil
+}
+
+func dsn(path string, q url.Values) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// init sets up the connection's journal and applies pending migrations, each
+// in its own immediate transaction. Starting a write transaction even when
+// nothing is pending makes a read-only file or directory fail here.
+func (s *Store) init(migs []migration) error {
+	ctx := context.Background()
+	var mode string
+	if err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return fmt.Errorf("store: open %s: %w", s.path, openHint(err))
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("store: open %s: journal mode is %q, not wal (does the file system support shared memory?)", s.path, mode)
+	}
+	for {
+		done, err := s.migrateOne(ctx, migs)
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+func (s *Store) migrateOne(ctx context.Context, migs []migration) (done bool, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("store: open %s: begin write: %w", s.path, openHint(err))
+	}
+	defer func() { _ = tx.Rollback() }()
+	var version, appID, tables int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return false, fmt.Errorf("store: open %s: read schema version: %w", s.path, err)
+	}
+	if err := tx.QueryRowContext(ctx, `PRAGMA application_id`).Scan(&appID); err != nil {
+		return false, fmt.Errorf("store: open %s: read application id: %w", s.path, err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&tables); err != nil {
+		return false, fmt.Errorf("store: open %s: read schema: %w", s.path, err)
+	}
+	if err := compatible(s.path, version, appID, tables, len(migs)); err != nil {
+		return false, err
+	}
+	if version == len(migs) {
+		// Nothing to do; the write transaction proved the file writable.
+		if err := tx.Commit(); err != nil {
+			return false, fmt.Errorf("store: open %s: commit: %w", s.path, openHint(err))
+		}
+		return true, nil
+	}
+	m := migs[version]
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return false, fmt.Errorf("store: open %s: migration %s: %w", s.path, m.name, openHint(err))
+	}
+	if _, err := tx.ExecContext(ctx, `PRAGMA application_id = `+strconv.Itoa(applicationID)); err != nil {
+		return false, fmt.Errorf("store: open %s: migration %s: %w", s.path, m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `PRAGMA user_version = `+strconv.Itoa(m.version)); err != nil {
+		return false, fmt.Errorf("store: open %s: migration %s: %w", s.path, m.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("store: open %s: migration %s: commit: %w", s.path, m.name, openHint(err))
+	}
+	return false, nil
+}
+
+// compatible refuses a database from a newer lumobot and another program's.
+func compatible(path string, version, appID, tables, known int) error {
+	switch {
+	case appID != 0 && appID != applicationID:
+		return fmt.Errorf("store: open %s: %w: an SQLite database of another program (application id %#x), not lumobot's state", path, ErrCorrupt, appID)
+	case version == 0 && tables > 0:
+		return fmt.Errorf("store: open %s: %w: an SQLite database with tables but no lumobot schema version; refusing to touch it", path, ErrCorrupt)
+	case version > known:
+		return fmt.Errorf("store: open %s: schema version %d is newer than this lumobot knows (%d): upgrade lumobot or restore a backup", path, version, known)
+	case version < 0:
+		return fmt.Errorf("store: open %s: %w: negative schema version %d", path, ErrCorrupt, version)
+	}
+	return nil
+}
+
+// openHint adds what to fix when SQLite says it cannot write.
+func openHint(err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "unable to open") {
+		return fmt.Errorf("%w (are the state file and its directory writable?)", err)
+	}
+	return err
+}
+
+// sqliteHeader starts every SQLite 3 database file.
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// check inspects an existing, non-empty state file without writing to it.
+//
+// With no -wal or -shm beside it, no process has the database open, and it is
+// opened immutable: SQLite takes no locks and creates no -wal or -shm file.
+// When they exist (a running daemon, or a crash), it is opened read-only with
+// normal locking so that a concurrent writer is not mistaken for corruption;
+// SQLite may then rebuild the -shm index, but never writes the database file.
+func check(path string, known int) error {
+	corrupt := func(why string, args ...any) error {
+		return fmt.Errorf("store: open %s: state file is %w: %s; it was left untouched: restore a backup or move it away to start afresh",
+			path, ErrCorrupt, fmt.Sprintf(why, args...))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	head := make([]byte, 100) // the database header
+	n, err := io.ReadFull(f, head)
+	_ = f.Close()
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("store: open %s: read header: %w", path, err)
+	}
+	if n < len(sqliteHeader) || !bytes.Equal(head[:len(sqliteHeader)], sqliteHeader) {
+		return corrupt("not an SQLite database")
+	}
+	if n < len(head) {
+		return corrupt("truncated to %d bytes", n)
+	}
+
+	q := url.Values{"mode": {"ro"}}
+	if !exists(path+"-wal") && !exists(path+"-shm") {
+		q.Set("immutable", "1")
+	} else {
+		q.Set("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	}
+	db, err := sql.Open("sqlite", dsn(path, q))
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer func() { _ = db.Close() }()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+
+	rows, err := db.QueryContext(ctx, `PRAGMA quick_check(5)`)
+	if err != nil {
+		return corrupt("%v", err)
+	}
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			_ = rows.Close()
+			return corrupt("%v", err)
+		}
+		if line != "ok" {
+			problems = append(problems, strings.ReplaceAll(line, "\n", "; "))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return corrupt("%v", err)
+	}
+	_ = rows.Close()
+	if len(problems) > 0 {
+		return corrupt("quick_check: %s", strings.Join(problems, "; "))
+	}
+
+	var version, appID, tables int
+	err = db.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version),
+		(SELECT application_id FROM pragma_application_id), (SELECT count(*) FROM sqlite_schema)`).Scan(&version, &appID, &tables)
+	if err != nil {
+		return corrupt("%v", err)
+	}
+	return compatible(path, version, appID, tables, known)
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations reads the embedded migrations: NNNN_name.sql, numbered 1..n
+// without gaps.
+func migrations() ([]migration, error) {
+	entries, err := migrationFS.ReadDir("migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read migrations: %w", err)
+	}
+	var migs []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must start with a positive number and _", e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
+		}
+		migs = append(migs, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
+	for i, m := range migs {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		}
+	}
+	return migs, nil
+}
+
+// nanos turns a time into its column value: NULL for the zero time, else
+// Unix nanoseconds (years 1678–2262).
+func nanos(t time.Time) (any, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	n := t.UnixNano()
+	if !time.Unix(0, n).Equal(t) {
+		return nil, fmt.Errorf("time %s out of the storable range", t.Format(time.RFC3339))
+	}
+	return n, nil
+}
+
+// fromNanos is the inverse of nanos, in UTC.
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}

@@ -1,0 +1,425 @@
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Defaults applied when a Request leaves a limit at zero.
+const (
+	DefaultTimeout  = 30 * time.Second
+	DefaultMaxBytes = 10 << 20 // 10 MiB
+	// MaxRedirects is how many redirects one fetch follows.
+	MaxRedirects = 10
+	// DefaultUserAgent is sent when Fetcher.UserAgent is empty.
+	DefaultUserAgent = "lumobot (+https://github.com/lumohanke/lumobot)"
+)
+
+// ErrTooLarge is wrapped by the error returned for a body larger than
+// Request.MaxBytes. Such a body is refused, never truncated.
+var ErrTooLarge = errors.New("body too large")
+
+// StatusError is the error for a final HTTP status outside 2xx (and other
+// than 304). Callers may tell a gone feed (404, 410) from a failing server.
+type StatusError struct {
+	StatusCode int
+	Status     string // e.g. "500 Internal Server Error"
+}
+
+func (e *StatusError) Error() string { return "HTTP " + e.Status }
+
+// Fetcher fetches feed and calendar documents over HTTP(S) or from local
+// files. The zero value is ready to use and safe for concurrent use.
+type Fetcher struct {
+	Client    *http.Client // nil: a default client; the Fetcher applies its own per-request timeout
+	UserAgent string       // e.g. "lumobot/1.2 (+https://github.com/lumohanke/lumobot)"
+}
+
+// Request says what to fetch and within which limits.
+type Request struct {
+	URL          string        // http(s) URL, file:// URL, or a local path (relative or absolute)
+	ETag         string        // validators from the last successful fetch, for conditional GET
+	LastModified string        // for a local file: its mtime as returned in Response.LastModified
+	Timeout      time.Duration // whole fetch, connect to last byte; 0: 30s
+	MaxBytes     int64         // a larger body is refused with an error, never truncated; 0: 10 MiB
+}
+
+// Response is a fetched document, or the news that it has not changed.
+type Response struct {
+	Body        []byte
+	ContentType string
+	// ETag and LastModified are the validators to send next time. On 304
+	// they are the server's, or the request's when the server sent none,
+	// so a caller can store them unconditionally. For a local file ETag is
+	// empty and LastModified is the file's mtime (RFC 3339, nanoseconds).
+	ETag, LastModified string
+	NotModified        bool // server answered 304 (or the file's mtime is unchanged); Body is nil
+	// FinalURL is the URL after redirects, for resolving relative links;
+	// "file://" + absolute path for a local file. It never carries
+	// userinfo, but may carry query parameters: log Redact(FinalURL).
+	FinalURL string
+}
+
+var defaultClient = &http.Client{}
+
+// Fetch fetches req.URL. Every error names the URL (redacted) and wraps the
+// cause: "fetch https://x/feed: HTTP 500 Internal Server Error".
+func (f *Fetcher) Fetch(ctx context.Context, req Request) (Response, error) {
+	name := Redact(req.URL)
+	if req.Timeout <= 0 {
+		req.Timeout = DefaultTimeout
+	}
+	if req.MaxBytes <= 0 {
+		req.MaxBytes = DefaultMaxBytes
+	}
+	lower := strings.ToLower(strings.TrimSpace(req.URL))
+	var (
+		resp Response
+		err  error
+	)
+	switch {
+	case lower == "":
+		err = errors.New("empty URL")
+	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
+		resp, err = f.fetchHTTP(ctx, req)
+	case strings.HasPrefix(lower, "file:"):
+		var path string
+		path, err = fileURLPath(req.URL)
+		if err == nil {
+			resp, err = fetchFile(ctx, path, req)
+		}
+	case hasScheme(lower):
+		err = fmt.Errorf("unsupported URL scheme (want http, https, file or a path)")
+	default:
+		resp, err = fetchFile(ctx, req.URL, req)
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("fetch %s: %w", name, err)
+	}
+	return resp, nil
+}
+
+func (f *Fetcher) fetchHTTP(parent context.Context, req Request) (Response, error) {
+	ctx, cancel := context.WithTimeout(parent, req.Timeout)
+	defer cancel()
+
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	if err != nil {
+		return Response{}, unwrapURLError(err)
+	}
+	ua := f.UserAgent
+	if ua == "" {
+		ua = DefaultUserAgent
+	}
+	hreq.Header.Set("User-Agent", ua)
+	hreq.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, "+
+		"application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.9, text/calendar;q=0.9, */*;q=0.8")
+	if req.ETag != "" {
+		hreq.Header.Set("If-None-Match", req.ETag)
+	}
+	if req.LastModified != "" {
+		hreq.Header.Set("If-Modified-Since", req.LastModified)
+	}
+
+	hresp, err := f.client().Do(hreq)
+	if err != nil {
+		return Response{}, timeoutError(parent, ctx, req.Timeout, unwrapURLError(err))
+	}
+	defer hresp.Body.Close()
+
+	out := Response{
+		ContentType:  hresp.Header.Get("Content-Type"),
+		ETag:         hresp.Header.Get("ETag"),
+		LastModified: hresp.Header.Get("Last-Modified"),
+		FinalURL:     withoutUserinfo(hresp.Request.URL),
+	}
+	if hresp.StatusCode == http.StatusNotModified {
+		if out.ETag == "" {
+			out.ETag = req.ETag
+		}
+		if out.LastModified == "" {
+			out.LastModified = req.LastModified
+		}
+		out.NotModified = true
+		return out, nil
+	}
+	if hresp.StatusCode < 200 || hresp.StatusCode > 299 {
+		status := hresp.Status
+		if text := http.StatusText(hresp.StatusCode); text != "" {
+			status = fmt.Sprintf("%d %s", hresp.StatusCode, text)
+		}
+		// Drain a little so the connection can be reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(hresp.Body, 4<<10))
+		return Response{}, &StatusError{StatusCode: hresp.StatusCode, Status: status}
+	}
+	if hresp.ContentLength > req.MaxBytes {
+		return Response{}, fmt.Errorf("%w: Content-Length %d exceeds the limit of %d bytes",
+			ErrTooLarge, hresp.ContentLength, req.MaxBytes)
+	}
+	body, err := readLimited(hresp.Body, req.MaxBytes)
+	if err != nil {
+		return Response{}, timeoutError(parent, ctx, req.Timeout, err)
+	}
+	out.Body = body
+	return out, nil
+}
+
+func (f *Fetcher) client() *http.Client {
+	base := f.Client
+	if base == nil {
+		base = defaultClient
+	}
+	c := *base // shallow copy: same transport and jar, our redirect policy
+	c.Timeout = 0
+	hasJar := c.Jar != nil
+	c.CheckRedirect = func(next *http.Request, via []*http.Request) error {
+		if len(via) > MaxRedirects {
+			return fmt.Errorf("stopped after %d redirects (last to %s)", MaxRedirects, Redact(next.URL.String()))
+		}
+		// Without a cookie jar nothing can change between two visits of
+		// one URL, so a revisit is a loop. With a jar, the count decides.
+		if !hasJar {
+			for _, v := range via {
+				if v.URL.String() == next.URL.String() {
+					return fmt.Errorf("redirect loop: %s redirects back to %s",
+						Redact(via[len(via)-1].URL.String()), Redact(next.URL.String()))
+				}
+			}
+		}
+		return nil
+	}
+	return &c
+}
+
+// readLimited reads all of r, refusing more than max bytes.
+func readLimited(r io.Reader, max int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if int64(len(body)) > max {
+		return nil, fmt.Errorf("%w: more than the limit of %d bytes", ErrTooLarge, max)
+	}
+	return body, nil
+}
+
+// timeoutError turns an error caused by our own deadline into one that
+// says so; a cancelled parent context is reported as it is.
+func timeoutError(parent, ctx context.Context, d time.Duration, err error) error {
+	if parent.Err() != nil {
+		return parent.Err()
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("timed out after %s: %w", d, context.DeadlineExceeded)
+	}
+	return err
+}
+
+// unwrapURLError drops net/url's wrapper, which repeats the URL (with the
+// username and query, which may be secret); Fetch names the URL itself.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	for errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err
+}
+
+func fetchFile(ctx context.Context, path string, req Request) (Response, error) {
+	if err := ctx.Err(); err != nil {
+		return Response{}, err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return Response{}, err
+	}
+	file, err := os.Open(abs)
+	if err != nil {
+		return Response{}, fileError(err)
+	}
+	defer file.Close()
+	info, err := file.Stat()
+	if err != nil {
+		return Response{}, fileError(err)
+	}
+	if !info.Mode().IsRegular() {
+		return Response{}, errors.New("not a regular file")
+	}
+	out := Response{
+		ContentType:  contentTypeByExt(abs),
+		LastModified: info.ModTime().UTC().Format(time.RFC3339Nano),
+		FinalURL:     (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String(),
+	}
+	if req.LastModified != "" && req.LastModified == out.LastModified {
+		out.NotModified = true
+		return out, nil
+	}
+	if info.Size() > req.MaxBytes {
+		return Response{}, fmt.Errorf("%w: file size %d exceeds the limit of %d bytes", ErrTooLarge, info.Size(), req.MaxBytes)
+	}
+	body, err := readLimited(file, req.MaxBytes)
+	if err != nil {
+		return Response{}, err
+	}
+	out.Body = body
+	return out, nil
+}
+
+// fileError drops the *PathError wrapper, whose message repeats the path
+// that Fetch names already.
+func fileError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func fileURLPath(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", unwrapURLError(err)
+	}
+	if u.Host != "" && u.Host != "localhost" {
+		return "", fmt.Errorf("file URL with a remote host %q", u.Host)
+	}
+	p := u.Path
+	if p == "" {
+		p = u.Opaque // file:relative/path
+	}
+	if p == "" {
+		return "", errors.New("file URL without a path")
+	}
+	return filepath.FromSlash(p), nil
+}
+
+func contentTypeByExt(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		return "application/feed+json"
+	case ".xml", ".rss", ".rdf", ".atom":
+		return "application/xml"
+	case ".ics", ".ical", ".ifb":
+		return "text/calendar"
+	}
+	return ""
+}
+
+// hasScheme reports whether s starts like "scheme://" or "scheme:" with a
+// scheme of two or more letters (a Windows drive letter is a path).
+func hasScheme(s string) bool {
+	i := strings.IndexByte(s, ':')
+	if i < 2 {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := s[j]
+		switch {
+		case 'a' <= c && c <= 'z':
+		case j > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return strings.HasPrefix(s[i:], "://")
+}
+
+func withoutUserinfo(u *url.URL) string {
+	c := *u
+	c.User = nil
+	return c.String()
+}
+
+// Redact returns rawURL fit for errors and logs: without userinfo
+// (user:pass@), and with the value of every query parameter named like a
+// credential (token, key, secret, password, auth, signature, ...) replaced
+// by "REDACTED". Other parts are kept as written. A string that does not
+// parse as a URL is returned with anything up to an '@' after "://" cut.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return redactUnparsable(rawURL)
+	}
+	changed := false
+	if u.User != nil {
+		u.User = nil
+		changed = true
+	}
+	if q := redactQuery(u.RawQuery); q != u.RawQuery {
+		u.RawQuery = q
+		changed = true
+	}
+	if u.Opaque != "" && strings.Contains(u.Opaque, "@") {
+		// mailto:-like or odd forms: userinfo cannot be told apart; be safe.
+		u.Opaque = u.Opaque[strings.LastIndexByte(u.Opaque, '@')+1:]
+		changed = true
+	}
+	if !changed {
+		return rawURL // as written (a local path keeps its spaces)
+	}
+	return u.String()
+}
+
+func redactUnparsable(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+			s = s[:i+3] + rest[at+1:]
+		}
+	}
+	if q := strings.IndexByte(s, '?'); q >= 0 {
+		frag := ""
+		if h := strings.IndexByte(s[q:], '#'); h >= 0 {
+			frag = s[q+h:]
+			s = s[:q+h]
+		}
+		s = s[:q+1] + redactQuery(s[q+1:]) + frag
+	}
+	return s
+}
+
+func redactQuery(q string) string {
+	if q == "" {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		name, _, hasValue := strings.Cut(p, "=")
+		if !hasValue {
+			continue
+		}
+		if dec, err := url.QueryUnescape(name); err == nil {
+			name = dec
+		}
+		if sensitiveParam(name) {
+			parts[i] = p[:strings.IndexByte(p, '=')] + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+func sensitiveParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"token", "key", "secret", "passw", "auth", "signature", "credential", "session"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	switch n {
+	case "sig", "pwd", "pw", "pass", "code", "jwt", "apikey", "access", "x-amz-credential", "hash":
+		return true
+	}
+	return false
+}
