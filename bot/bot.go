@@ -151,7 +151,7 @@ func (b *Bot) pollFeed(ctx context.Context, i int, now time.Time, write bool) ([
 	if err != nil {
 		return nil, err
 	}
-	req := feeds.Request{URL: b.cfg.Path(f.URL), Timeout: f.Deadline, MaxBytes: f.Limit}
+	req := feeds.Request{URL: b.cfg.Source(f.URL), Timeout: f.Deadline, MaxBytes: f.Limit}
 	b.mu.Lock()
 	_, cached := b.calendars[f.Name]
 	b.mu.Unlock()
@@ -271,6 +271,35 @@ func (b *Bot) Events(now, until time.Time) []Event {
 	return evs
 }
 
+// sinceKey holds when this state first planned: nothing due before it is
+// caught up.
+const sinceKey = "bot:since"
+
+// since returns when this state first planned; the first time, with
+// record, it records now. Preview (record false) of an empty state plans
+// from now on.
+func (b *Bot) since(ctx context.Context, now time.Time, record bool) (time.Time, error) {
+	v, ok, err := b.deps.Store.Get(ctx, sinceKey)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if ok {
+		t, err := time.Parse(time.RFC3339Nano, string(v))
+		if err == nil {
+			if t.After(now) {
+				t = now // a preview of the past
+			}
+			return t, nil
+		}
+	}
+	if record {
+		if err := b.deps.Store.Put(ctx, sinceKey, []byte(now.UTC().Format(time.RFC3339Nano))); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return now, nil
+}
+
 // lookahead is how far Plan looks past now, to find the next due time and
 // to move pending posts whose event moved.
 const lookahead = 36 * time.Hour
@@ -279,7 +308,11 @@ const lookahead = 36 * time.Hour
 // updates pending ones (edited text, moved events), ends those no longer
 // planned, and returns when the next one falls due (zero: none soon).
 func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
-	drafts, dropped := b.planner.Plan(b.Events(now, now.Add(lookahead)), now, now.Add(lookahead))
+	since, err := b.since(ctx, now, true)
+	if err != nil {
+		return time.Time{}, err
+	}
+	drafts, dropped := b.planner.Plan(b.Events(now, now.Add(lookahead)), Window{Since: since, Now: now, Until: now.Add(lookahead)})
 	planned := map[string]bool{}
 	for _, d := range drafts {
 		planned[d.Key] = true
@@ -352,7 +385,11 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 	if fetch {
 		b.poll(ctx, now, false, func(d []Draft) { news = append(news, d...) })
 	}
-	drafts, _ := b.planner.Plan(b.Events(now, until), now, until)
+	since, err := b.since(ctx, now, false)
+	if err != nil {
+		return nil, err
+	}
+	drafts, _ := b.planner.Plan(b.Events(now, until), Window{Since: since, Now: now, Until: until})
 	drafts = append(drafts, news...)
 	out := map[string][]Scheduled{}
 	for _, t := range b.deps.Targets {

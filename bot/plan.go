@@ -160,14 +160,22 @@ func (pl *Planner) MaxLead() time.Duration {
 	return lead + 48*time.Hour
 }
 
-// Plan returns the reminders and announcements that are due before until
-// and can still be posted at now: overdue ones whose window has not closed
-// are included, so that what fell due while lumobot was down still goes out.
-// dropped names the keys that are known not to be posted any more, with why.
-func (pl *Planner) Plan(events []Event, now, until time.Time) (drafts []Draft, dropped map[string]string) {
+// Window is the span a plan covers. Posts due before Since are none of
+// lumobot's business (Since is when this state first ran, so a new
+// install does not post reminders that fell due before it existed); posts
+// due between Since and Now that can still go out are overdue, and
+// included, so that what fell due while lumobot was down still goes out.
+type Window struct {
+	Since, Now, Until time.Time
+}
+
+// Plan returns the reminders and announcements that are due before
+// w.Until and can still be posted at w.Now. dropped names the keys that are
+// known not to be posted any more, with why.
+func (pl *Planner) Plan(events []Event, w Window) (drafts []Draft, dropped map[string]string) {
 	dropped = map[string]string{}
-	drafts = append(drafts, pl.reminders(events, now, until, dropped)...)
-	drafts = append(drafts, pl.announcements(now, until)...)
+	drafts = append(drafts, pl.reminders(events, w, dropped)...)
+	drafts = append(drafts, pl.announcements(w)...)
 	sort.SliceStable(drafts, func(i, j int) bool { return drafts[i].Due.Before(drafts[j].Due) })
 	return drafts, dropped
 }
@@ -190,8 +198,8 @@ func ReminderDue(start time.Time, r config.Reminder, loc *time.Location) time.Ti
 	return due
 }
 
-func (pl *Planner) reminders(events []Event, now, until time.Time, dropped map[string]string) []Draft {
-	loc := pl.cfg.Location
+func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string) []Draft {
+	loc, now, until := pl.cfg.Location, w.Now, w.Until
 	var out []Draft
 	seen := map[string]bool{}
 	for _, e := range events {
@@ -202,6 +210,12 @@ func (pl *Planner) reminders(events []Event, now, until time.Time, dropped map[s
 		var overdue []Draft
 		for i, r := range e.Reminders {
 			key := "reminder:" + e.ID + ":" + r.Key()
+			if e.AllDay && r.Clock == nil {
+				if r.Offset < 24*time.Hour {
+					continue // "an hour before" a whole day means nothing to a follower
+				}
+				r.Clock = &allDayClock
+			}
 			due := ReminderDue(e.Start, r, loc)
 			if e.Cancelled {
 				dropped[key] = "event cancelled"
@@ -211,7 +225,7 @@ func (pl *Planner) reminders(events []Event, now, until time.Time, dropped map[s
 				dropped[key] = "event already started"
 				continue
 			}
-			if !due.Before(e.Start) || !due.Before(until) {
+			if !due.Before(e.Start) || !due.Before(until) || due.Before(w.Since) {
 				continue
 			}
 			d := Draft{
@@ -238,6 +252,10 @@ func (pl *Planner) reminders(events []Event, now, until time.Time, dropped map[s
 	}
 	return out
 }
+
+// allDayClock is when a whole-day rule without its own time of day reminds
+// of an all-day event: not at midnight.
+var allDayClock = config.ClockTime{Hour: 9}
 
 func reminderTemplateKey(eventKey string, i int) string {
 	return fmt.Sprintf("%s.reminders[%d].template", eventKey, i)
@@ -269,14 +287,14 @@ func (pl *Planner) reminderData(e Event, r config.Reminder) render.ReminderData 
 	}
 }
 
-func (pl *Planner) announcements(now, until time.Time) []Draft {
-	cfg := pl.cfg
+func (pl *Planner) announcements(w Window) []Draft {
+	cfg, now, until := pl.cfg, w.Now, w.Until
 	var out []Draft
 	for i, a := range cfg.Announcements {
 		tmpl := pl.template(KindAnnouncement, fmt.Sprintf("announcements[%d].template", i))
 		data := render.AnnouncementData{Text: strings.TrimSpace(a.Text), Link: a.Link}
 		add := func(occurrence string, due time.Time) {
-			if (!a.FromTime.IsZero() && due.Before(a.FromTime)) || (!a.UntilTime.IsZero() && !due.Before(a.UntilTime)) {
+			if (!a.FromTime.IsZero() && due.Before(a.FromTime)) || (!a.UntilTime.IsZero() && !due.Before(a.UntilTime)) || due.Before(w.Since) {
 				return
 			}
 			expires := QuietEnd(cfg.Schedule.Quiet, due, cfg.Location).Add(cfg.Schedule.Grace)

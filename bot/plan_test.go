@@ -165,7 +165,7 @@ func TestPlanWindow(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			drafts, dropped := pl.Plan(evs, hel(tc.now), hel(tc.until))
+			drafts, dropped := pl.Plan(evs, Window{Now: hel(tc.now), Until: hel(tc.until)})
 			got := keys(drafts)
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("planned:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
@@ -181,7 +181,7 @@ func TestPlanWindow(t *testing.T) {
 
 func TestRenderFinnishReminder(t *testing.T) {
 	pl := newPlanner(t, plannerConfig)
-	drafts, _ := pl.Plan(pl.ConfigEvents(), hel("2021-05-04 09:30"), hel("2021-05-04 10:00"))
+	drafts, _ := pl.Plan(pl.ConfigEvents(), Window{Now: hel("2021-05-04 09:30"), Until: hel("2021-05-04 10:00")})
 	posts, errs := pl.Render(drafts, "console", nil)
 	if len(errs) > 0 {
 		t.Fatal(errs)
@@ -215,7 +215,7 @@ schedule:
 	// what is due in it.
 	seen := map[string]bool{}
 	for now := start; now.Before(start.AddDate(2, 0, 0)); now = now.Add(time.Hour) {
-		drafts, _ := pl.Plan(nil, now, now.Add(time.Hour))
+		drafts, _ := pl.Plan(nil, Window{Now: now, Until: now.Add(time.Hour)})
 		for _, d := range drafts {
 			if d.Due.Before(now) || seen[d.Key] {
 				continue

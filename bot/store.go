@@ -44,6 +44,11 @@ type Store interface {
 	// Ended tells which of the target's keys have ended (sent, failed or
 	// skipped), for preview.
 	Ended(ctx context.Context, target string, keys []string) (map[string]bool, error)
+
+	// Get and Put keep small values (the first planning time, platform
+	// sessions).
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Put(ctx context.Context, key string, value []byte) error
 }
 
 // FeedState is what the store remembers of one feed.

@@ -116,6 +116,15 @@ func (c *Config) Path(p string) string {
 	return filepath.Join(filepath.Dir(c.File), p)
 }
 
+// Source resolves a feed URL: URLs stay as they are, a local path is read
+// against the config file's directory.
+func (c *Config) Source(u string) string {
+	if strings.Contains(u, "://") {
+		return u
+	}
+	return c.Path(u)
+}
+
 var invalidKeys = regexp.MustCompile(`'([^']*)' has invalid keys: (.+)`)
 
 // decodeProblems turns mapstructure's errors into one line a key.

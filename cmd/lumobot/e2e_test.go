@@ -153,6 +153,7 @@ targets:
 		t.Fatalf("first run exit %d: %s", code, stderr)
 	}
 	posts := readPosts(t, postsFile)
+	t.Logf("stderr: %s", stderr)
 	if len(posts) != 1 || posts[0].Key != "news:uutiset:uutinen-2" || posts[0].Text != "Kolmas uutinen https://lumo.example/uutiset/2 #LUMOhanke" {
 		t.Fatalf("first run posted %+v, want only the newest item (backfill 1)", posts)
 	}

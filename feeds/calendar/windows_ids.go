@@ -1,5 +1,6 @@
-// Code generated from the CLDR windowsZones.xml table as shipped in Go's
-// time/zoneinfo_abbrs_windows.go (territory 001); display names added by hand.
+// The Windows zone IDs below are the CLDR windowsZones.xml mapping
+// (territory 001), copied from the table Go ships in
+// time/zoneinfo_abbrs_windows.go. Display names are in windows.go.
 
 package calendar
 

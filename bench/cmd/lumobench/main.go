@@ -1,0 +1,51 @@
+// Command lumobench measures lumobot against its performance budgets; see
+// docs/PERFORMANCE.md. Run it from the module: go run ./bench/cmd/lumobench
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/lumohanke/lumobot/bench"
+)
+
+func main() {
+	bench.MaybeFloor() // `lumobench floor ...`: the floor, as its own process
+
+	var o bench.Options
+	flag.IntVar(&o.Feeds, "feeds", 200, "news feeds served")
+	flag.IntVar(&o.Items, "items", 100, "items in each feed")
+	flag.IntVar(&o.Runs, "runs", 5, "repetitions (figures are medians)")
+	flag.IntVar(&o.Workers, "workers", 8, "floor's fetchers and lumobot's schedule.concurrency")
+	flag.DurationVar(&o.Idle, "idle", 10*time.Second, "how long the idle daemon's CPU is measured")
+	flag.IntVar(&o.Events, "events", 500, "weekly events in the calendar for preview")
+	flag.IntVar(&o.PreviewDays, "days", 365, "preview --days")
+	flag.IntVar(&o.Posts, "posts", 5, "delivery-latency samples")
+	flag.StringVar(&o.Bin, "bin", "", "lumobot binary to measure (default: go build ./cmd/lumobot)")
+	flag.StringVar(&o.Root, "root", "", "lumobot module directory (default: the current module)")
+	flag.StringVar(&o.Dir, "dir", "", "scratch directory, kept (default: a temporary one, removed)")
+	strict := flag.Bool("strict", false, "exit 1 when a budget fails")
+	flag.Parse()
+	o.Log = os.Stderr
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	r, err := bench.Run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lumobench:", err)
+		os.Exit(1)
+	}
+	r.Report(os.Stdout)
+	if *strict {
+		for _, b := range r.Budgets() {
+			if !b.OK {
+				os.Exit(1)
+			}
+		}
+	}
+}

