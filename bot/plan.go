@@ -51,8 +51,12 @@ func NewPlanner(cfg *config.Config) (*Planner, error) {
 		templates: map[string]*render.Template{},
 	}
 	var problems []string
-	parse := func(key, text string) *render.Template {
+	parse := func(key, text string, kind Kind) *render.Template {
 		t, err := pl.renderer.Parse(key, text)
+		if err == nil {
+			// Run it once on sample data: {{.Titel}} fails here, not at the first post.
+			err = pl.renderer.Check(t, string(kind))
+		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", key, err))
 		}
@@ -62,30 +66,34 @@ func NewPlanner(cfg *config.Config) (*Planner, error) {
 		if text == "" {
 			text = render.Default(string(kind))
 		}
-		pl.defaults[kind] = parse("templates."+string(kind), text)
+		pl.defaults[kind] = parse("templates."+string(kind), text, kind)
 	}
-	add := func(key, text string) {
+	add := func(key, text string, kind Kind) {
 		if text != "" {
-			pl.templates[key] = parse(key, text)
+			pl.templates[key] = parse(key, text, kind)
 		}
 	}
 	for i, f := range cfg.Feeds {
-		add(fmt.Sprintf("feeds[%d].template", i), f.Template)
+		kind := KindNews
+		if f.Kind == config.KindEvents {
+			kind = KindReminder
+		}
+		add(fmt.Sprintf("feeds[%d].template", i), f.Template, kind)
 		for j, r := range f.Reminders {
-			add(fmt.Sprintf("feeds[%d].reminders[%d].template", i, j), r.Template)
+			add(fmt.Sprintf("feeds[%d].reminders[%d].template", i, j), r.Template, KindReminder)
 		}
 	}
 	for i, e := range cfg.Events {
-		add(fmt.Sprintf("events[%d].template", i), e.Template)
+		add(fmt.Sprintf("events[%d].template", i), e.Template, KindReminder)
 		for j, r := range e.Reminders {
-			add(fmt.Sprintf("events[%d].reminders[%d].template", i, j), r.Template)
+			add(fmt.Sprintf("events[%d].reminders[%d].template", i, j), r.Template, KindReminder)
 		}
 	}
 	for i, r := range cfg.Reminders {
-		add(fmt.Sprintf("reminders[%d].template", i), r.Template)
+		add(fmt.Sprintf("reminders[%d].template", i), r.Template, KindReminder)
 	}
 	for i, a := range cfg.Announcements {
-		add(fmt.Sprintf("announcements[%d].template", i), a.Template)
+		add(fmt.Sprintf("announcements[%d].template", i), a.Template, KindAnnouncement)
 	}
 	if len(problems) > 0 {
 		return nil, &config.Error{File: cfg.File, Problems: problems}

@@ -67,7 +67,7 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 				out = cfg.Path(out)
 			}
 			var c *console.Client
-			c, err = console.New(console.Options{Name: tc.Name, Output: out, Format: tc.Format, Now: env.Now}, env.Stdout, env.Stderr)
+			c, err = console.New(console.Options{Name: tc.Name, Output: out, Format: tc.Format, Now: env.Now, Location: cfg.Location}, env.Stdout, env.Stderr)
 			if c != nil {
 				poster, counter, closer = c, c, c.Close
 			}

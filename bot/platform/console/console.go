@@ -22,6 +22,8 @@ type Options struct {
 	Output string // stdout | stderr | a file path (appended)
 	Format string // text | jsonl
 	Now    func() time.Time
+	// Location is the zone the text format shows due times in; nil: UTC.
+	Location *time.Location
 }
 
 // Client writes posts; it is safe for concurrent use.
@@ -41,6 +43,9 @@ var (
 func New(opts Options, stdout, stderr io.Writer) (*Client, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
 	}
 	c := &Client{opts: opts}
 	switch opts.Output {
@@ -93,7 +98,7 @@ func (c *Client) Post(_ context.Context, p bot.Post) (bot.Receipt, error) {
 		}
 		out = append(b, '\n')
 	} else {
-		out = fmt.Appendf(nil, "── %s · %s · %s · %s\n%s\n\n", p.Due.Format("2006-01-02 15:04 MST"), p.Target, p.Kind, p.Key, p.Text)
+		out = fmt.Appendf(nil, "── %s · %s · %s · %s\n%s\n\n", p.Due.In(c.opts.Location).Format("2006-01-02 15:04 MST"), p.Target, p.Kind, p.Key, p.Text)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -83,3 +83,17 @@ func (c *Client) resetAt(h http.Header) (time.Time, bool) {
 	}
 	return at, true
 }
+
+// exhausted reports whether X's last answer said the account's or the
+// app's posts for 24 hours are used up, and until when.
+func (c *Client) exhausted() (time.Time, bool) {
+	q := c.Quota()
+	now := c.now()
+	var at time.Time
+	for _, w := range []Window{q.Day, q.AppDay} {
+		if w.Remaining == 0 && w.Reset.After(now) && w.Reset.After(at) {
+			at = w.Reset
+		}
+	}
+	return at, !at.IsZero()
+}

@@ -131,6 +131,11 @@ func (c *Client) Limit() int { return limit }
 // answers when a post whose answer was lost is sent again, is returned as an
 // error wrapping bot.ErrAlreadySent.
 func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
+	if at, ok := c.exhausted(); ok {
+		// X said no posts are left until at: asking again would only
+		// spend a request (and, on paid plans, money) on a 429.
+		return bot.Receipt{}, bot.RetryAt(fmt.Errorf("x: post limit reached, as x reported; it resets at %s", at.UTC().Format(time.RFC3339)), at)
+	}
 	body, err := json.Marshal(struct {
 		Text string `json:"text"`
 	}{p.Text})

@@ -573,3 +573,23 @@ func pctDecode(s string) string {
 	}
 	return b.String()
 }
+
+// When X said the account's posts for the day are used up, the next post
+// waits for the reset without a request.
+func TestDailyLimitReportedByX(t *testing.T) {
+	day := now.Add(3 * time.Hour)
+	srv := newFakeX(t, reply(201, bodyCreated,
+		"x-user-limit-24hour-limit", "17", "x-user-limit-24hour-remaining", "0", "x-user-limit-24hour-reset", unix(day)))
+	c := newClient(t, srv.URL, nil, nil)
+	if _, err := c.Post(context.Background(), bot.Post{Key: "a", Text: "eka"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Post(context.Background(), bot.Post{Key: "b", Text: "toka"})
+	var de *bot.DeliveryError
+	if !errors.As(err, &de) || de.Permanent || !de.RetryAt.Equal(time.Unix(day.Unix(), 0)) {
+		t.Fatalf("second post: %v, want RetryAt %s", err, day)
+	}
+	if n := len(srv.requests()); n != 1 {
+		t.Errorf("%d requests, want 1: the second must not be sent", n)
+	}
+}
