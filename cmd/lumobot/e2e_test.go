@@ -259,3 +259,4 @@ func TestExamplePreviewSpring2021(t *testing.T) {
 		t.Error("a cancelled event has a reminder")
 	}
 }
+
