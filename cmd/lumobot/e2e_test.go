@@ -259,4 +259,3 @@ func TestExamplePreviewSpring2021(t *testing.T) {
 		t.Error("a cancelled event has a reminder")
 	}
 }
-
