@@ -361,19 +361,27 @@ func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 }
 
 // DeliverAll gives every target one delivery pass at now, concurrently, so
-// that a slow platform holds back no other.
-func (b *Bot) DeliverAll(ctx context.Context, now func() time.Time) error {
+// that a slow platform holds back no other. It returns when a held-back
+// post (quiet hours, min_gap, a retry) can next go out; zero: none waits.
+func (b *Bot) DeliverAll(ctx context.Context, now func() time.Time) (time.Time, error) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(b.deps.Targets))
+	nexts := make([]time.Time, len(b.deps.Targets))
 	for i, t := range b.deps.Targets {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = b.deliverer.Deliver(ctx, t, now)
+			nexts[i], errs[i] = b.deliverer.Deliver(ctx, t, now)
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	var next time.Time
+	for _, n := range nexts {
+		if !n.IsZero() && (next.IsZero() || n.Before(next)) {
+			next = n
+		}
+	}
+	return next, errors.Join(errs...)
 }
 
 // Preview returns what would go out from now until then, per target, in

@@ -45,7 +45,12 @@ func (b *Bot) Run(ctx context.Context, now func() time.Time) error {
 			b.log.Error("plan failed", "error", err)
 		}
 		nudge()
-		at := nextPoll
+		// Plan looks lookahead ahead; waking at least twice in that span
+		// keeps a rare poll schedule from hiding a due post.
+		at := now().Add(lookahead / 3)
+		if nextPoll.Before(at) {
+			at = nextPoll
+		}
 		if !nextDue.IsZero() && nextDue.Before(at) {
 			at = nextDue
 		}

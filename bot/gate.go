@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"container/heap"
 	"sort"
 	"time"
 
@@ -118,31 +119,33 @@ type Scheduled struct {
 // each goes out at the first slot the gate allows, contested slots go by
 // rank, and a post whose window closes first is skipped.
 func (g Gate) Simulate(posts []Post, sent []time.Time, now time.Time) []Scheduled {
-	queue := append([]Post(nil), posts...)
-	sort.SliceStable(queue, func(i, j int) bool { return queue[i].Due.Before(queue[j].Due) })
+	// byDue is the posts' indexes by due time (stable); ready holds those
+	// already due at t, best first by rank, ties in byDue order. A heap,
+	// not a scan of the queue: a year of reminders is tens of thousands.
+	byDue := make([]int, len(posts))
+	for i := range byDue {
+		byDue[i] = i
+	}
+	sort.SliceStable(byDue, func(i, j int) bool { return posts[byDue[i]].Due.Before(posts[byDue[j]].Due) })
+	ready := &readyHeap{posts: posts}
 	history := append([]time.Time(nil), sent...)
-	var out []Scheduled
+	out := make([]Scheduled, 0, len(posts))
 	t := now
-	for len(queue) > 0 {
-		best := -1
-		for i, p := range queue {
-			if p.Due.After(t) {
-				break
-			}
-			if best < 0 || less(p, queue[best]) {
-				best = i
-			}
+	next := 0
+	for next < len(byDue) || ready.Len() > 0 {
+		for next < len(byDue) && !posts[byDue[next]].Due.After(t) {
+			heap.Push(ready, readyPost{i: byDue[next], seq: next})
+			next++
 		}
-		if best < 0 {
-			t = queue[0].Due
+		if ready.Len() == 0 {
+			t = posts[byDue[next]].Due
 			continue
 		}
 		if slot := g.Next(t, history); slot.After(t) {
 			t = slot
 			continue
 		}
-		p := queue[best]
-		queue = append(queue[:best], queue[best+1:]...)
+		p := posts[heap.Pop(ready).(readyPost).i]
 		if !p.Expires.IsZero() && !t.Before(p.Expires) {
 			out = append(out, Scheduled{Post: p, Skipped: expiredReason(p.Kind)})
 			continue
@@ -152,6 +155,34 @@ func (g Gate) Simulate(posts []Post, sent []time.Time, now time.Time) []Schedule
 		history = append(history, t)
 	}
 	return out
+}
+
+// readyPost is a post due for a slot: its index in posts and its place in
+// due order (which breaks ties as a scan in that order would).
+type readyPost struct{ i, seq int }
+
+type readyHeap struct {
+	posts []Post
+	items []readyPost
+}
+
+func (h *readyHeap) Len() int { return len(h.items) }
+func (h *readyHeap) Less(a, b int) bool {
+	pa, pb := &h.posts[h.items[a].i], &h.posts[h.items[b].i]
+	if less(*pa, *pb) {
+		return true
+	}
+	if less(*pb, *pa) {
+		return false
+	}
+	return h.items[a].seq < h.items[b].seq
+}
+func (h *readyHeap) Swap(a, b int) { h.items[a], h.items[b] = h.items[b], h.items[a] }
+func (h *readyHeap) Push(x any)    { h.items = append(h.items, x.(readyPost)) }
+func (h *readyHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
 }
 
 func expiredReason(k Kind) string {

@@ -58,6 +58,8 @@ func (s *Store) SaveFeed(ctx context.Context, name string, st bot.FeedState, see
 	if at == nil {
 		return errors.New("zero time")
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -36,6 +36,8 @@ func (s *Store) Put(ctx context.Context, key string, value []byte) error {
 	if err != nil {
 		return fmt.Errorf("store: put %s: %w", key, err)
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	_, err = s.db.ExecContext(ctx, `INSERT INTO kv (key, value, updated) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = excluded.updated`, key, value, at)
 	if err != nil {

@@ -32,6 +32,8 @@ func (s *Store) Enqueue(ctx context.Context, posts []bot.Post, now time.Time) (e
 	if at == nil {
 		return errors.New("zero time")
 	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -169,8 +171,10 @@ func (s *Store) transition(ctx context.Context, op, key, target string, now time
 		return fmt.Errorf("store: %s %s→%s: zero time", op, key, target)
 	}
 	args = append(args, sql.Named("now", at), sql.Named("key", key), sql.Named("target", target))
+	s.wmu.Lock()
 	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET `+set+`, updated = :now
 		WHERE key = :key AND target = :target AND status IN ('pending', 'sending')`, args...)
+	s.wmu.Unlock()
 	if err != nil {
 		return fmt.Errorf("store: %s %s→%s: %w", op, key, target, err)
 	}

@@ -65,7 +65,8 @@ func (a *app) once(ctx context.Context, env Env) error {
 	if _, err := a.bot.Plan(ctx, now); err != nil {
 		return err
 	}
-	return a.bot.DeliverAll(ctx, env.Now)
+	_, err := a.bot.DeliverAll(ctx, env.Now)
+	return err
 }
 
 func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
