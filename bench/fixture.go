@@ -57,7 +57,7 @@ func feedDoc(f, n int, base time.Time) []byte {
 <category>%s</category>
 <description>&lt;p&gt;%s &amp;ndash; %s.&lt;/p&gt;&lt;p&gt;%s&lt;/p&gt;</description>
 </item>
-`, text(6), f, i, f, i, pub.UTC().Format(time.RFC1123Z), text(1), text(14), text(10), text(12))
+`, text(5), f, i, f, i, pub.UTC().Format(time.RFC1123Z), text(1), text(4), text(3), text(3))
 	}
 	b.WriteString("</channel>\n</rss>\n")
 	return []byte(b.String())

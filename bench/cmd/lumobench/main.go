@@ -17,6 +17,10 @@ import (
 func main() {
 	bench.MaybeFloor() // `lumobench floor ...`: the floor, as its own process
 
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		serve(os.Args[2:]) // only the fixture server, for profiling by hand
+		return
+	}
 	var o bench.Options
 	flag.IntVar(&o.Feeds, "feeds", 200, "news feeds served")
 	flag.IntVar(&o.Items, "items", 100, "items in each feed")
@@ -48,4 +52,23 @@ func main() {
 			}
 		}
 	}
+}
+
+// serve runs the fixture server until interrupted and prints its URLs.
+func serve(args []string) {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	feeds := fs.Int("feeds", 200, "news feeds served")
+	items := fs.Int("items", 100, "items in each feed")
+	events := fs.Int("events", 500, "weekly events in /events.ics")
+	_ = fs.Parse(args)
+	srv, err := bench.NewServer(*feeds, *items, *events)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lumobench:", err)
+		os.Exit(1)
+	}
+	defer srv.Close()
+	fmt.Printf("serving %s/feed/{0..%d}.xml (%d bytes each) and %s/events.ics\n", srv.URL, *feeds-1, srv.FeedBytes(), srv.URL)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	<-ctx.Done()
 }
