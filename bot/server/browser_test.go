@@ -16,12 +16,12 @@ import (
 
 // TestBrowserStatusPage opens the status page in headless Chromium, as a
 // person on a phone would, checks what the page shows and writes screenshots
-// to testdata/artifacts (or $LUMOBOT_ARTIFACTS). It runs only with
-// LUMOBOT_BROWSER_TEST=1; testdata/install-chromium.sh installs Chromium.
+// to testdata/artifacts (or $LUMOBOT_ARTIFACTS). It runs wherever Chromium
+// is installed (CI installs it with testdata/install-chromium.sh), and
+// must run when LUMOBOT_BROWSER_TEST=1.
 func TestBrowserStatusPage(t *testing.T) {
-	if os.Getenv("LUMOBOT_BROWSER_TEST") != "1" {
-		t.Skip("browser test skipped: set LUMOBOT_BROWSER_TEST=1 to run it " +
-			"(needs Chromium: bot/server/testdata/install-chromium.sh, or $LUMOBOT_CHROMIUM)")
+	if testing.Short() {
+		t.Skip("browser test skipped under -short")
 	}
 	bin := findChromium(t)
 	artifacts := os.Getenv("LUMOBOT_ARTIFACTS")
@@ -144,7 +144,10 @@ func findChromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Fatal("LUMOBOT_BROWSER_TEST=1 but no Chromium found: run bot/server/testdata/install-chromium.sh or set LUMOBOT_CHROMIUM")
+	if os.Getenv("LUMOBOT_BROWSER_TEST") == "1" {
+		t.Fatal("LUMOBOT_BROWSER_TEST=1 but no Chromium found: run bot/server/testdata/install-chromium.sh or set LUMOBOT_CHROMIUM")
+	}
+	t.Skip("browser test skipped: no Chromium found (bot/server/testdata/install-chromium.sh installs it, or set LUMOBOT_CHROMIUM)")
 	return ""
 }
 
