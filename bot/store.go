@@ -19,8 +19,9 @@ type Store interface {
 	Unseen(ctx context.Context, feed string, ids []string) ([]string, error)
 
 	// Enqueue writes posts into the outbox as pending. A (key, target) that
-	// is already there keeps its status; while it is still pending its text,
-	// due time, link, expiry and order are updated from p.
+	// is already there keeps its status; while it is still pending its due
+	// time, expiry and order are updated from p, and its text and link too
+	// until its first attempt.
 	Enqueue(ctx context.Context, posts []Post, now time.Time) error
 	// Open lists the target's pending and sending deliveries.
 	Open(ctx context.Context, target string) ([]Delivery, error)

@@ -13,9 +13,11 @@ import (
 
 // Enqueue writes posts into the outbox as pending, in one transaction. A
 // (key, target) already there keeps its status, attempts and receipt; while it
-// is pending, its kind, due time, text, link, language, expiry and order are
-// replaced from the post (and updated is bumped only if one of them changed).
-// A sent, failed or skipped row is never touched.
+// is pending, its kind, due time, expiry and order are replaced from the post,
+// and so are its text, link and language until the first attempt (a re-send
+// must be the same post: X tells duplicates by their text). updated is
+// bumped only if something changed. A sent, failed or skipped row is never
+// touched.
 func (s *Store) Enqueue(ctx context.Context, posts []bot.Post, now time.Time) (err error) {
 	if len(posts) == 0 {
 		return nil
@@ -43,12 +45,16 @@ func (s *Store) Enqueue(ctx context.Context, posts []bot.Post, now time.Time) (e
 		(key, target, kind, due, text, link, lang, expires, ord, status, attempts, created, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
 		ON CONFLICT (key, target) DO UPDATE SET
-			kind = excluded.kind, due = excluded.due, text = excluded.text, link = excluded.link,
-			lang = excluded.lang, expires = excluded.expires, ord = excluded.ord, updated = excluded.updated
+			kind = excluded.kind, due = excluded.due,
+			text = CASE WHEN outbox.attempts = 0 THEN excluded.text ELSE outbox.text END,
+			link = CASE WHEN outbox.attempts = 0 THEN excluded.link ELSE outbox.link END,
+			lang = CASE WHEN outbox.attempts = 0 THEN excluded.lang ELSE outbox.lang END,
+			expires = excluded.expires, ord = excluded.ord, updated = excluded.updated
 		WHERE outbox.status = 'pending' AND (outbox.kind IS NOT excluded.kind
-			OR outbox.due IS NOT excluded.due OR outbox.text IS NOT excluded.text
-			OR outbox.link IS NOT excluded.link OR outbox.lang IS NOT excluded.lang
-			OR outbox.expires IS NOT excluded.expires OR outbox.ord IS NOT excluded.ord)`)
+			OR outbox.due IS NOT excluded.due
+			OR outbox.expires IS NOT excluded.expires OR outbox.ord IS NOT excluded.ord
+			OR (outbox.attempts = 0 AND (outbox.text IS NOT excluded.text
+				OR outbox.link IS NOT excluded.link OR outbox.lang IS NOT excluded.lang)))`)
 	if err != nil {
 		return err
 	}

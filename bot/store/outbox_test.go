@@ -570,3 +570,35 @@ func TestEnded(t *testing.T) {
 		}
 	}
 }
+
+// Once an attempt was made, a re-send must carry the same text: X would
+// take changed text for a new post, and the first may have gone out.
+func TestEnqueueFreezesTextAfterFirstAttempt(t *testing.T) {
+	s, _ := newStore(t)
+	p := post("announcement:seuraa:1", "x", t0)
+	if err := s.Enqueue(ctx, []bot.Post{p}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSending(ctx, p.Key, p.Target, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkRetry(ctx, p.Key, p.Target, t0.Add(time.Minute), "HTTP 502", t0); err != nil {
+		t.Fatal(err)
+	}
+	edited := p
+	edited.Text, edited.Link = "Muokattu teksti", "https://example.fi/muu"
+	edited.Due, edited.Expires = t0.Add(time.Hour), t0.Add(8*time.Hour)
+	if err := s.Enqueue(ctx, []bot.Post{edited}, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := get(t, s, p.Key, p.Target)
+	if !ok {
+		t.Fatal("delivery gone")
+	}
+	if d.Text != p.Text || d.Link != p.Link {
+		t.Errorf("text changed after an attempt: %q %q", d.Text, d.Link)
+	}
+	if !d.Due.Equal(edited.Due) || !d.Expires.Equal(edited.Expires) {
+		t.Errorf("due/expires not moved: %s %s", d.Due, d.Expires)
+	}
+}
