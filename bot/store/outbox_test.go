@@ -103,18 +103,19 @@ func TestEnqueueUpdatesOnlyPending(t *testing.T) {
 		name    string
 		prep    func(s *Store) error
 		updated bool
+		frozen  bool // text, link and language kept: an attempt was made
 	}{
-		{"pending", func(*Store) error { return nil }, true},
+		{"pending", func(*Store) error { return nil }, true, false},
 		{"pending after retry", func(s *Store) error {
 			if err := s.MarkSending(ctx, "k", "x", t0); err != nil {
 				return err
 			}
 			return s.MarkRetry(ctx, "k", "x", t0.Add(time.Minute), "timeout", t0)
-		}, true},
-		{"sending", func(s *Store) error { return s.MarkSending(ctx, "k", "x", t0) }, false},
-		{"sent", func(s *Store) error { return s.MarkSent(ctx, "k", "x", bot.Receipt{ID: "1", URL: "u"}, t0) }, false},
-		{"failed", func(s *Store) error { return s.Finish(ctx, "k", "x", bot.StatusFailed, "401", t0) }, false},
-		{"skipped", func(s *Store) error { return s.Finish(ctx, "k", "x", bot.StatusSkipped, "late", t0) }, false},
+		}, true, true},
+		{"sending", func(s *Store) error { return s.MarkSending(ctx, "k", "x", t0) }, false, false},
+		{"sent", func(s *Store) error { return s.MarkSent(ctx, "k", "x", bot.Receipt{ID: "1", URL: "u"}, t0) }, false, false},
+		{"failed", func(s *Store) error { return s.Finish(ctx, "k", "x", bot.StatusFailed, "401", t0) }, false, false},
+		{"skipped", func(s *Store) error { return s.Finish(ctx, "k", "x", bot.StatusSkipped, "late", t0) }, false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,6 +139,9 @@ func TestEnqueueUpdatesOnlyPending(t *testing.T) {
 			if tc.updated {
 				want.Post = edited(orig)
 				want.Updated = t1
+				if tc.frozen {
+					want.Text, want.Link, want.Lang = orig.Text, orig.Link, orig.Lang
+				}
 			}
 			if !deliveryEqual(after, want) {
 				t.Errorf("after Enqueue:\n got  %+v\n want %+v", after, want)
