@@ -109,7 +109,9 @@ func (r *Result) Report(w io.Writer) {
 	fmt.Fprintf(w, "%-26s %12s\n", "floor (fetch + gofeed)", fmt.Sprintf("%.0f ms", float64(r.Floor)/1e6))
 	fmt.Fprintf(w, "%-26s %12s\n", "floor peak RSS", fmt.Sprintf("%.1f MiB", float64(r.FloorRSS)/mib))
 	fmt.Fprintf(w, "%-26s %12s\n", "warm peak RSS", fmt.Sprintf("%.1f MiB", float64(r.WarmRSS)/mib))
-	fmt.Fprintf(w, "%-26s %12d\n\n", "preview posts", r.PreviewPosts)
+	fmt.Fprintf(w, "%-26s %12d\n", "preview posts", r.PreviewPosts)
+	fmt.Fprintf(w, "CPU (user+sys) medians: floor %s, cold %s, warm %s, preview %s (wall on a loaded machine is CPU plus waiting for a core)\n\n",
+		cpuMs(r.Samples["floor-cpu"]), cpuMs(r.Samples["cold-cpu"]), cpuMs(r.Samples["warm-cpu"]), cpuMs(r.Samples["preview-cpu"]))
 	fmt.Fprintf(w, "%-26s %18s  %-28s %s\n", "figure", "median", "budget", "")
 	for _, b := range r.Budgets() {
 		v := "PASS"
@@ -175,6 +177,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, fmt.Errorf("floor: %w", err)
 		}
 		r.Samples["floor"] = append(r.Samples["floor"], d)
+		r.Samples["floor-cpu"] = append(r.Samples["floor-cpu"], cpuOf(fl))
 		floorRSS = append(floorRSS, rss)
 
 		// A fresh state each run: cold, then warm (every feed 304).
@@ -184,17 +187,21 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		full0, nm0 := srv.Counts()
-		d, rss, err = measure(exec.CommandContext(ctx, bin, "run", "--once", "--config", cfg, "--log-level", "warn"))
+		cold := exec.CommandContext(ctx, bin, "run", "--once", "--config", cfg, "--log-level", "warn")
+		d, rss, err = measure(cold)
 		if err != nil {
 			return nil, fmt.Errorf("cold run: %w", err)
 		}
 		r.Samples["cold"] = append(r.Samples["cold"], d)
+		r.Samples["cold-cpu"] = append(r.Samples["cold-cpu"], cpuOf(cold))
 		coldRSS = append(coldRSS, rss)
 		full1, nm1 := srv.Counts()
-		d, rss, err = measure(exec.CommandContext(ctx, bin, "run", "--once", "--config", cfg, "--log-level", "warn"))
+		warm := exec.CommandContext(ctx, bin, "run", "--once", "--config", cfg, "--log-level", "warn")
+		d, rss, err = measure(warm)
 		if err != nil {
 			return nil, fmt.Errorf("warm run: %w", err)
 		}
+		r.Samples["warm-cpu"] = append(r.Samples["warm-cpu"], cpuOf(warm))
 		full2, nm2 := srv.Counts()
 		if full1-full0 != o.Feeds || nm1 != nm0 || nm2-nm1 != o.Feeds || full2 != full1 {
 			return nil, fmt.Errorf("run %d: cold fetched %d (304: %d), warm fetched %d (304: %d); want %d and 0, 0 and %d",
@@ -259,6 +266,11 @@ func measure(cmd *exec.Cmd) (time.Duration, int64, error) {
 		return 0, 0, fmt.Errorf("%s: %w\n%s", filepath.Base(cmd.Path), err, tail(stderr.String()))
 	}
 	return d, maxRSS(cmd.ProcessState), nil
+}
+
+// cpuOf is the user + system CPU time of an ended command.
+func cpuOf(cmd *exec.Cmd) time.Duration {
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func maxRSS(ps *os.ProcessState) int64 {
@@ -480,6 +492,7 @@ http:
 			return err
 		}
 		r.Samples["preview"] = append(r.Samples["preview"], d)
+		r.Samples["preview-cpu"] = append(r.Samples["preview-cpu"], cpuOf(cmd))
 		r.PreviewPosts = bytes.Count(out.Bytes(), []byte(`"key":`))
 	}
 	r.Preview = median(r.Samples["preview"])
@@ -538,6 +551,8 @@ func latency(ctx context.Context, bin, dir string, srv *Server, o Options, r *Re
 	r.Latency = median(r.Samples["latency"])
 	return nil
 }
+
+func cpuMs(ds []time.Duration) string { return fmt.Sprintf("%.0f ms", float64(median(ds))/1e6) }
 
 func median(ds []time.Duration) time.Duration {
 	if len(ds) == 0 {

@@ -105,6 +105,11 @@ func (b *Bot) Health() []FeedHealth {
 // items go into the outbox; calendars are kept for planning. A feed that
 // fails is logged and skipped: it never stops the others.
 func (b *Bot) Poll(ctx context.Context, now time.Time) {
+	// A new state's first moment is its first poll, so that what falls
+	// due while the first poll runs is caught up, not ignored.
+	if _, err := b.since(ctx, now, true); err != nil {
+		b.log.Error("cannot record the first run", "error", err)
+	}
 	b.poll(ctx, now, true, nil)
 }
 
@@ -445,11 +450,16 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 			return nil, err
 		}
 		sched := t.Gate.Simulate(kept, sent, now)
-		var within []Scheduled
+		// In place: sched is ours, and a year of reminders is tens of
+		// thousands of large structs to copy again.
+		within := sched[:0]
 		for _, s := range sched {
 			if s.Due.Before(until) {
 				within = append(within, s)
 			}
+		}
+		if len(within) == 0 {
+			within = nil // as before: nothing planned is nil
 		}
 		out[t.Name] = within
 	}

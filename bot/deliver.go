@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -49,6 +50,28 @@ type Deliverer struct {
 	Retry    Retry
 	Logger   *slog.Logger
 	Observer Observer
+
+	mu   sync.Mutex
+	held map[string]time.Time // target → no request before this: the platform's rate-limit reset
+}
+
+// hold keeps every post of target back until t (a 429's reset: the limit is
+// the account's, so another post would only be refused too).
+func (d *Deliverer) hold(target string, t time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.held == nil {
+		d.held = map[string]time.Time{}
+	}
+	if t.After(d.held[target]) {
+		d.held[target] = t
+	}
+}
+
+func (d *Deliverer) heldUntil(target string) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.held[target]
 }
 
 // Deliver sends what target may send at now, one post at a time in rank
@@ -120,6 +143,10 @@ func (d *Deliverer) choose(ctx context.Context, t Target, open []Delivery, sent 
 	if len(ready) == 0 {
 		return next, nil, nil
 	}
+	if until := d.heldUntil(t.Name); until.After(at) {
+		later(until)
+		return next, nil, nil
+	}
 	if slot := t.Gate.Next(at, sent); slot.After(at) {
 		later(slot)
 		return next, nil, nil
@@ -186,6 +213,7 @@ func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time
 	retryAt := done.Add(d.Retry.Delay(o.Attempts))
 	if de != nil && !de.RetryAt.IsZero() {
 		retryAt = de.RetryAt
+		d.hold(t.Name, retryAt)
 	}
 	if d.Retry.GiveUp > 0 && retryAt.Sub(o.FirstTry) >= d.Retry.GiveUp {
 		return d.finish(wctx, o, StatusFailed, fmt.Sprintf("gave up after %s: %s", d.Retry.GiveUp, reason), done)

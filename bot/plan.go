@@ -182,7 +182,7 @@ type Window struct {
 // known not to be posted any more, with why.
 func (pl *Planner) Plan(events []Event, w Window) (drafts []Draft, dropped map[string]string) {
 	dropped = map[string]string{}
-	drafts = append(drafts, pl.reminders(events, w, dropped)...)
+	drafts = pl.reminders(events, w, dropped) // not copied: it can be tens of thousands
 	drafts = append(drafts, pl.announcements(w)...)
 	sort.SliceStable(drafts, func(i, j int) bool { return drafts[i].Due.Before(drafts[j].Due) })
 	return drafts, dropped
@@ -208,7 +208,13 @@ func ReminderDue(start time.Time, r config.Reminder, loc *time.Location) time.Ti
 
 func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string) []Draft {
 	loc, now, until := pl.cfg.Location, w.Now, w.Until
-	var out []Draft
+	n := 0
+	for _, e := range events {
+		n += len(e.Reminders)
+	}
+	// At most one a rule: a year of weekly events is tens of thousands of
+	// drafts, and growing the slice by doubling copied them all again.
+	out := make([]Draft, 0, n)
 	seen := map[string]bool{}
 	for _, e := range events {
 		if seen[e.ID] {

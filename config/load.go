@@ -73,6 +73,7 @@ func Load(opts Options) (*Config, error) {
 	v := viper.NewWithOptions(viper.ExperimentalBindStruct(), viper.EnvKeyReplacer(strings.NewReplacer(".", "_")), codecs())
 	v.SetEnvPrefix("LUMOBOT")
 	v.AutomaticEnv()
+	v.AllowEmptyEnv(true) // LUMOBOT_HTTP_LISTEN= means "", as set, not unset
 	for k, val := range Defaults {
 		v.SetDefault(k, val)
 	}

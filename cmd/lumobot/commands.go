@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -35,6 +38,10 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			}
 			log, err := g.logger(env, cfg.Secrets())
 			if err != nil {
+				return err
+			}
+			// Templates first: a broken one is exit 2 before any file is made.
+			if _, err := bot.NewPlanner(cfg); err != nil {
 				return err
 			}
 			st, err := store.Open(cfg.State)
@@ -118,10 +125,7 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			}
 			rows := previewRows(a, plan, cfg.Location)
 			if format == "json" {
-				enc := json.NewEncoder(env.Stdout)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false)
-				return enc.Encode(rows)
+				return encodeRows(env.Stdout, rows)
 			}
 			printPreview(env, a, rows, now, days, cfg.Location)
 			return nil
@@ -131,6 +135,36 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 	cmd.Flags().IntVar(&days, "days", 14, "how many days ahead")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	return cmd
+}
+
+// encodeRows writes rows as one JSON array, byte for byte as a json.Encoder
+// with SetIndent("", "  ") and SetEscapeHTML(false) would, but a row at a
+// time: for a year's preview the encoder built tens of megabytes in memory,
+// and indented them into a second copy, before writing a byte.
+func encodeRows(w io.Writer, rows []previewRow) error {
+	if len(rows) == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("  ", "  ")
+	enc.SetEscapeHTML(false)
+	bw.WriteString("[\n")
+	for i, r := range rows {
+		buf.Reset()
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+		bw.WriteString("  ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		if i < len(rows)-1 {
+			bw.WriteString(",\n")
+		}
+	}
+	bw.WriteString("\n]\n")
+	return bw.Flush()
 }
 
 // openForReading opens the state without creating it: preview must not

@@ -75,25 +75,25 @@ type dlvFake struct {
 
 	reqs []dlvReq
 
-	statuses []dlvPost     // Mastodon, in creation order
+	statuses []dlvPost      // Mastodon, in creation order
 	idem     map[string]int // Idempotency-Key → index in statuses
 
 	tweets []dlvPost // X, in creation order
 
-	records      map[string]string // Bluesky rkey → text
-	recordOrder  []string
-	access       map[string]time.Time // access token → issued
-	refresh      map[string]bool
-	seq          int
-	creates      int
-	refreshes    int
-	unanswered   atomic.Int32 // recorded, answer not yet written
-	maxUnanswerd atomic.Int32
+	records     map[string]string // Bluesky rkey → text
+	recordOrder []string
+	recordAt    map[string]time.Time // rkey → first written
+	access      map[string]time.Time // access token → issued
+	refresh     map[string]bool
+	seq         int
+	creates     int
+	refreshes   int
+	unanswered  atomic.Int32 // recorded, answer not yet written
 }
 
 func newDlvFake(t *testing.T, seed uint64) (*dlvFake, *httptest.Server) {
 	f := &dlvFake{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), idem: map[string]int{},
-		records: map[string]string{}, access: map[string]time.Time{}, refresh: map[string]bool{}}
+		records: map[string]string{}, recordAt: map[string]time.Time{}, access: map[string]time.Time{}, refresh: map[string]bool{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -135,7 +135,7 @@ func (f *dlvFake) Posts() map[string][]dlvPost {
 		"x":        append([]dlvPost(nil), f.tweets...),
 	}
 	for _, rkey := range f.recordOrder {
-		out["bluesky"] = append(out["bluesky"], dlvPost{ID: rkey, Key: rkey, Text: f.records[rkey]})
+		out["bluesky"] = append(out["bluesky"], dlvPost{ID: rkey, Key: rkey, Text: f.records[rkey], At: f.recordAt[rkey]})
 	}
 	return out
 }
@@ -278,6 +278,7 @@ func (f *dlvFake) handle(platform string, r *http.Request, body []byte) (int, st
 		}
 		if _, ok := f.records[in.Rkey]; !ok {
 			f.recordOrder = append(f.recordOrder, in.Rkey)
+			f.recordAt[in.Rkey] = time.Now()
 		}
 		f.records[in.Rkey] = in.Record.Text // putRecord overwrites
 		return 200, fmt.Sprintf(`{"uri":"at://%s/app.bsky.feed.post/%s","cid":"bafyreifake%d","commit":{"cid":"bafyreic","rev":"3l"},"validationStatus":"valid"}`,

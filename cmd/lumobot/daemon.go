@@ -64,7 +64,9 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, st *st
 	log.Info("lumobot started", "version", version, "config", cfg.File, "state", cfg.State, "targets", len(a.targets), "feeds", len(cfg.Feeds))
 	for {
 		a := current.Load()
-		prepareTargets(ctx, a.targets, log)
+		// In the background: a slow instance must not hold back planning
+		// or any other target.
+		go prepareTargets(ctx, a.targets, log)
 		gctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		var runErr error

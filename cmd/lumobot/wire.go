@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/lumohanke/lumobot/bot"
@@ -141,17 +142,27 @@ func closeTargets(ts []built) {
 	}
 }
 
-// prepareTargets lets clients ask their platform what they need (limits).
+// prepareTargets lets clients ask their platform what they need (Mastodon's
+// character limit), all at once, each within its own timeout. Until a
+// client knows, it uses its platform's default.
 func prepareTargets(ctx context.Context, ts []built, log *slog.Logger) {
+	var wg sync.WaitGroup
 	for _, t := range ts {
-		if p, ok := t.Poster.(preparer); ok {
+		p, ok := t.Poster.(preparer)
+		if !ok {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
 			if err := p.Prepare(ctx); err != nil {
 				log.Warn("target not prepared; using defaults", "target", t.Name, "error", err)
 			}
-			cancel()
-		}
+		}()
 	}
+	wg.Wait()
 }
 
 // app is everything one configuration runs with.
