@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/platform/internal/weburl"
 )
 
 // DefaultBody is the body template used when Options.Body is empty: the
@@ -152,7 +153,7 @@ func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url.String(), bytes.NewReader(body))
 	if err != nil {
-		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: build request to %s: %w", c.where, unwrapURLError(err)))
+		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: build request to %s: %w", c.where, weburl.Unwrap(err)))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "lumobot")
@@ -165,7 +166,7 @@ func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return bot.Receipt{}, bot.Retryable(fmt.Errorf("webhook: post to %s: %w", c.where, unwrapURLError(err)))
+		return bot.Receipt{}, bot.Retryable(fmt.Errorf("webhook: post to %s: %w", c.where, weburl.Unwrap(err)))
 	}
 	defer resp.Body.Close()
 	answer, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
@@ -188,7 +189,7 @@ func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 		return bot.Receipt{}, bot.Retryable(fmt.Errorf("webhook: post to %s: status %d: %s", c.where, status, c.snippet(answer)))
 	case status/100 == 3:
 		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: post to %s: redirected (%d) to %s: configure the final url",
-			c.where, status, redact(resp.Header.Get("Location"))))
+			c.where, status, weburl.Host(resp.Header.Get("Location"))))
 	case status == http.StatusUnauthorized, status == http.StatusForbidden, status == http.StatusNotFound, status == http.StatusGone:
 		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: post to %s: status %d: %s: check the webhook url (it may have been revoked) and the headers",
 			c.where, status, c.snippet(answer)))
@@ -327,22 +328,4 @@ func validName(name string) bool {
 		}
 	}
 	return true
-}
-
-// redact reduces a URL to scheme and host.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "[redacted]"
-	}
-	return u.Scheme + "://" + u.Host
-}
-
-// unwrapURLError drops the *url.Error wrapper, whose text repeats the URL.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }

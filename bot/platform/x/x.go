@@ -24,6 +24,7 @@ import (
 	"github.com/dghubble/oauth1"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/platform/internal/weburl"
 )
 
 // DefaultAPIURL is where X API v2 answers.
@@ -89,7 +90,7 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 	}
 	api, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil || (api.Scheme != "https" && api.Scheme != "http") || api.Host == "" {
-		return nil, fmt.Errorf("x: api_url %q is not an http(s) URL", redact(raw))
+		return nil, fmt.Errorf("x: api_url %q is not an http(s) URL", weburl.Host(raw))
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -199,7 +200,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, nil, bot.Permanent(fmt.Errorf("x: build request %s %s: %w", method, path, unwrapURLError(err)))
+		return nil, nil, bot.Permanent(fmt.Errorf("x: build request %s %s: %w", method, path, weburl.Unwrap(err)))
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -207,13 +208,13 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 	req.Header.Set("User-Agent", "lumobot")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, nil, bot.Retryable(fmt.Errorf("x: %s %s%s: %w", method, redact(c.api.String()), path, unwrapURLError(err)))
+		return nil, nil, bot.Retryable(fmt.Errorf("x: %s %s%s: %w", method, weburl.Host(c.api.String()), path, weburl.Unwrap(err)))
 	}
 	defer resp.Body.Close()
 	c.record(resp.Header)
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil && resp.StatusCode/100 != 2 {
-		return nil, nil, bot.Retryable(fmt.Errorf("x: %s %s%s: read answer (status %d): %w", method, redact(c.api.String()), path, resp.StatusCode, err))
+		return nil, nil, bot.Retryable(fmt.Errorf("x: %s %s%s: read answer (status %d): %w", method, weburl.Host(c.api.String()), path, resp.StatusCode, err))
 	}
 	c.logger.Debug("x answered", "method", method, "path", path, "status", resp.StatusCode,
 		"remaining", resp.Header.Get("x-rate-limit-remaining"),
@@ -305,7 +306,7 @@ func (c *Client) classify(op string, resp *http.Response, data []byte) error {
 	case status == http.StatusRequestTimeout || status >= 500:
 		return bot.Retryable(fmt.Errorf("x: %s: status %d: %s", op, status, msg))
 	case status/100 == 3:
-		return bot.Permanent(fmt.Errorf("x: %s: redirected (%d) to %s: set api_url to the final address", op, status, redact(resp.Header.Get("Location"))))
+		return bot.Permanent(fmt.Errorf("x: %s: redirected (%d) to %s: set api_url to the final address", op, status, weburl.Host(resp.Header.Get("Location"))))
 	case status == http.StatusBadRequest:
 		return bot.Permanent(fmt.Errorf("x: %s: invalid request (400): %s", op, msg))
 	default:
@@ -322,23 +323,4 @@ func shorten(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
-}
-
-// redact reduces a URL to scheme and host: userinfo, path and query may
-// carry secrets.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "[redacted]"
-	}
-	return u.Scheme + "://" + u.Host
-}
-
-// unwrapURLError drops the *url.Error wrapper, whose text repeats the URL.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
