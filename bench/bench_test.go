@@ -39,8 +39,10 @@ func TestBudgets(t *testing.T) {
 	r.Report(&rep)
 	t.Log("\n" + rep.String())
 
-	if r.Preview > time.Second {
-		t.Errorf("preview --days 365 over %d weekly events took %v, budget 1 s", r.Opts.Events, r.Preview)
+	// CPU time, not wall: on a loaded 2-core CI machine wall time is
+	// mostly waiting for a core. Wall gets a loose bound of its own.
+	if cpu := median(r.Samples["preview-cpu"]); cpu > time.Second || r.Preview > 5*time.Second {
+		t.Errorf("preview --days 365 over %d weekly events took %v CPU, %v wall; budget 1 s CPU", r.Opts.Events, cpu, r.Preview)
 	}
 	if r.Latency > time.Second {
 		t.Errorf("delivery latency %v, budget 1 s", r.Latency)
