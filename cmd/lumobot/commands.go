@@ -26,7 +26,7 @@ import (
 )
 
 func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
-	var once bool
+	var once, watch bool
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the daemon: poll feeds, plan posts, deliver them when due",
@@ -57,10 +57,11 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 				defer a.Close()
 				return a.once(ctx, env)
 			}
-			return daemon(ctx, g, env, cfg, st, log)
+			return daemon(ctx, g, env, cfg, st, log, watch)
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "one cycle: poll every source, plan, deliver what is due now, exit")
+	cmd.Flags().BoolVar(&watch, "watch", false, "also reload when the config file changes (as on SIGHUP)")
 	return cmd
 }
 

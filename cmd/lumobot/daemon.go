@@ -19,11 +19,11 @@ import (
 	"github.com/lumohanke/lumobot/config"
 )
 
-// daemon runs generations of the bot: one per configuration. SIGHUP loads
-// and validates the config anew; a valid one replaces the running
-// generation once its in-flight posts are done, an invalid one is logged
-// and the old one keeps running.
-func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, st *store.Store, log *slog.Logger) error {
+// daemon runs generations of the bot: one per configuration. SIGHUP (and,
+// with watch, a change of the config file) loads and validates the config
+// anew; a valid one replaces the running generation once its in-flight
+// posts are done, an invalid one is logged and the old one keeps running.
+func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, st *store.Store, log *slog.Logger, watch bool) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := server.NewMetrics(reg, st.Counts)
@@ -61,6 +61,33 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, st *st
 		log.Info("http server listening", "addr", ln.Addr().String())
 	}
 
+	var changed <-chan struct{}
+	if watch {
+		changed, err = watchConfig(ctx, g.config, time.Second, log)
+		if err != nil {
+			a.Close()
+			return fmt.Errorf("watch %s: %w", g.config, err)
+		}
+	}
+	reload := make(chan string, 1)
+	go func() {
+		for {
+			var why string
+			select {
+			case <-ctx.Done():
+				return
+			case <-env.Reload:
+				why = "SIGHUP"
+			case <-changed:
+				why = "config file changed"
+			}
+			select {
+			case reload <- why:
+			default: // one reload is already waiting
+			}
+		}
+	}()
+
 	log.Info("lumobot started", "version", version, "config", cfg.File, "state", cfg.State, "targets", len(a.targets), "feeds", len(cfg.Feeds))
 	for {
 		a := current.Load()
@@ -97,8 +124,8 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, st *st
 					runErr = errors.New("daemon stopped unexpectedly")
 				}
 				return runErr
-			case <-env.Reload:
-				log.Info("reloading config", "file", g.config)
+			case why := <-reload:
+				log.Info("reloading config", "file", g.config, "why", why)
 				ncfg, err := g.load(env)
 				if err == nil && ncfg.State != cfg.State {
 					err = fmt.Errorf("state: changed from %s to %s; a new state path needs a restart", cfg.State, ncfg.State)

@@ -229,3 +229,44 @@ http:
 		t.Errorf("posts %+v", posts)
 	}
 }
+
+// With --watch, saving the config reloads it once (debounced), and a
+// broken save keeps the running config.
+func TestDaemonWatchesConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "lumobot.yaml")
+	good := "timezone: Europe/Helsinki\nstate: state.db\nschedule:\n  poll: '0 0 * * *'\nhttp:\n  listen: ''\n"
+	os.WriteFile(cfgPath, []byte(good), 0o600)
+	d := startDaemon(t, dir, "--watch")
+	d.waitLog(t, "lumobot started", 1)
+
+	// An editor's save: several writes in a burst.
+	for i := 0; i < 3; i++ {
+		os.WriteFile(cfgPath, []byte(good+"hashtags: ['#LUMOhanke']\n"), 0o600)
+		time.Sleep(50 * time.Millisecond)
+	}
+	l := d.waitLog(t, "reloading config", 1)
+	if l["why"] != "config file changed" {
+		t.Errorf("reload reason %v", l["why"])
+	}
+	d.waitLog(t, "config reloaded", 1)
+
+	os.WriteFile(cfgPath, []byte("hashtags: [nope]\n"), 0o600)
+	d.waitLog(t, "reload failed; the running config stays", 1)
+	time.Sleep(1500 * time.Millisecond)
+	d.mu.Lock()
+	n := 0
+	for _, l := range d.logs {
+		if l["msg"] == "reloading config" {
+			n++
+		}
+	}
+	d.mu.Unlock()
+	if n != 2 {
+		t.Errorf("%d reloads for two saves, want 2 (debounced)", n)
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	if err := d.cmd.Wait(); err != nil {
+		t.Errorf("exit: %v", err)
+	}
+}
