@@ -58,7 +58,8 @@ func NewPlanner(cfg *config.Config) (*Planner, error) {
 			err = pl.renderer.Check(t, string(kind))
 		}
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", key, err))
+			// The template's errors name it already.
+			problems = append(problems, strings.TrimPrefix(err.Error(), fmt.Sprintf("template %q: ", key)))
 		}
 		return t
 	}

@@ -100,11 +100,16 @@ func Load(opts Options) (*Config, error) {
 	} else if c.State != "" && !filepath.IsAbs(c.State) {
 		c.State = c.Path(c.State)
 	}
-	if err := c.resolveSecrets(lookup); err != nil {
-		return nil, err
+	// Report every problem at once: the secrets' and the rest's.
+	var problems []string
+	for _, err := range []error{c.resolveSecrets(lookup), c.Validate()} {
+		var e *Error
+		if errors.As(err, &e) {
+			problems = append(problems, e.Problems...)
+		}
 	}
-	if err := c.Validate(); err != nil {
-		return nil, err
+	if len(problems) > 0 {
+		return nil, &Error{File: opts.File, Problems: problems}
 	}
 	return &c, nil
 }
