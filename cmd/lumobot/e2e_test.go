@@ -193,6 +193,14 @@ func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("schedule:\n  pol: '* * * * *'\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "good.yaml"), []byte("timezone: Europe/Helsinki\n"), 0o600)
+	long := strings.Repeat("Pitkä tiedote ilman loppua. ", 12)
+	os.WriteFile(filepath.Join(dir, "long.yaml"), []byte(`
+hashtags: ["#LUMOhanke"]
+announcements:
+  - {id: pitka, text: "`+long+`", at: 2030-01-01T10:00}
+targets:
+  - {name: x, type: x, consumer_key: k, consumer_secret: s, access_token: t, access_token_secret: ts}
+`), 0o600)
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -202,6 +210,8 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"version", []string{"version"}, 0, "", "lumobot "},
 		{"validate ok", []string{"validate", "--config", "good.yaml"}, 0, "", "valid"},
+		{"validate warns about an announcement too long for X", []string{"validate", "--config", "long.yaml"}, 0,
+			"warning: announcement:pitka: 3", "1 warnings"},
 		{"validate unknown key", []string{"validate", "--config", "bad.yaml"}, 2, "schedule.pol: unknown key", ""},
 		{"run unknown key", []string{"run", "--once", "--config", "bad.yaml"}, 2, "schedule.pol: unknown key", ""},
 		{"missing config", []string{"validate", "--config", "nope.yaml"}, 2, "nope.yaml", ""},
