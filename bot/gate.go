@@ -128,13 +128,14 @@ func (g Gate) Simulate(posts []Post, sent []time.Time, now time.Time) []Schedule
 	}
 	sort.SliceStable(byDue, func(i, j int) bool { return posts[byDue[i]].Due.Before(posts[byDue[j]].Due) })
 	ready := &readyHeap{posts: posts}
-	history := append([]time.Time(nil), sent...)
+	history := make([]time.Time, len(sent), len(sent)+len(posts))
+	copy(history, sent)
 	out := make([]Scheduled, 0, len(posts))
 	t := now
 	next := 0
 	for next < len(byDue) || ready.Len() > 0 {
 		for next < len(byDue) && !posts[byDue[next]].Due.After(t) {
-			heap.Push(ready, readyPost{i: byDue[next], seq: next})
+			ready.push(readyPost{i: byDue[next], seq: next})
 			next++
 		}
 		if ready.Len() == 0 {
@@ -145,7 +146,7 @@ func (g Gate) Simulate(posts []Post, sent []time.Time, now time.Time) []Schedule
 			t = slot
 			continue
 		}
-		p := posts[heap.Pop(ready).(readyPost).i]
+		p := posts[ready.pop().i]
 		if !p.Expires.IsZero() && !t.Before(p.Expires) {
 			out = append(out, Scheduled{Post: p, Skipped: expiredReason(p.Kind)})
 			continue
@@ -182,6 +183,24 @@ func (h *readyHeap) Push(x any)    { h.items = append(h.items, x.(readyPost)) }
 func (h *readyHeap) Pop() any {
 	x := h.items[len(h.items)-1]
 	h.items = h.items[:len(h.items)-1]
+	return x
+}
+
+// push and pop are heap.Push and heap.Pop without boxing each readyPost
+// in an interface (an allocation a post).
+func (h *readyHeap) push(x readyPost) {
+	h.items = append(h.items, x)
+	heap.Fix(h, len(h.items)-1)
+}
+
+func (h *readyHeap) pop() readyPost {
+	n := len(h.items) - 1
+	h.Swap(0, n)
+	x := h.items[n]
+	h.items = h.items[:n]
+	if n > 0 {
+		heap.Fix(h, 0)
+	}
 	return x
 }
 

@@ -2,8 +2,12 @@ package bot
 
 import (
 	"fmt"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lumohanke/lumobot/bot/render"
@@ -141,9 +145,10 @@ func (pl *Planner) CalendarEvents(feedIndex int, evs []feeds.Event) []Event {
 	if len(rules) == 0 {
 		rules = pl.cfg.Reminders
 	}
-	out := make([]Event, 0, len(evs))
-	for _, e := range evs {
-		out = append(out, Event{Event: e, Source: f.Name, Reminders: rules, Template: fmt.Sprintf("feeds[%d]", feedIndex)})
+	tmpl := fmt.Sprintf("feeds[%d]", feedIndex)
+	out := make([]Event, len(evs))
+	for i, e := range evs {
+		out[i] = Event{Event: e, Source: f.Name, Reminders: rules, Template: tmpl}
 	}
 	return out
 }
@@ -185,7 +190,9 @@ func (pl *Planner) Plan(events []Event, w Window) (drafts []Draft, dropped map[s
 	dropped = map[string]string{}
 	drafts = pl.reminders(events, w, dropped) // not copied: it can be tens of thousands
 	drafts = append(drafts, pl.announcements(w)...)
-	sort.SliceStable(drafts, func(i, j int) bool { return drafts[i].Due.Before(drafts[j].Due) })
+	// Generic, not sort.SliceStable: its reflection swapper moved the
+	// drafts (large structs) several times slower.
+	slices.SortStableFunc(drafts, func(a, b Draft) int { return a.Due.Compare(b.Due) })
 	return drafts, dropped
 }
 
@@ -216,22 +223,32 @@ func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string
 	// At most one a rule: a year of weekly events is tens of thousands of
 	// drafts, and growing the slice by doubling copied them all again.
 	out := make([]Draft, 0, n)
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(events))
+	rules := map[ruleSet][]ruleInfo{}
 	for _, e := range events {
-		if seen[e.ID] {
+		known := len(seen)
+		if seen[e.ID] = true; len(seen) == known {
 			continue // the first source of an id wins; validate reports duplicates
 		}
-		seen[e.ID] = true
+		if len(e.Reminders) == 0 {
+			continue
+		}
+		// Keys, templates and the rule as applied are the same for every
+		// occurrence of a source's events: worked out once, not per draft.
+		rs := ruleSet{tmpl: e.Template, rules: &e.Reminders[0], n: len(e.Reminders), allDay: e.AllDay}
+		infos, ok := rules[rs]
+		if !ok {
+			infos = pl.ruleInfos(e)
+			rules[rs] = infos
+		}
 		var overdue []Draft
-		for i, r := range e.Reminders {
-			key := "reminder:" + e.ID + ":" + r.Key()
-			if e.AllDay && r.Clock == nil {
-				if r.Offset < 24*time.Hour {
-					continue // "an hour before" a whole day means nothing to a follower
-				}
-				r.Clock = &allDayClock
+		var data *render.ReminderData // shared by the event's drafts where only Before differs
+		for i := range infos {
+			ri := &infos[i]
+			if ri.skip {
+				continue // "an hour before" a whole day means nothing to a follower
 			}
-			due := ReminderDue(e.Start, r, loc)
+			key := "reminder:" + e.ID + ":" + ri.key
 			if e.Cancelled {
 				dropped[key] = "event cancelled"
 				continue
@@ -240,13 +257,20 @@ func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string
 				dropped[key] = "event already started"
 				continue
 			}
+			due := ReminderDue(e.Start, ri.rule, loc)
 			if !due.Before(e.Start) || !due.Before(until) || due.Before(w.Since) {
 				continue
 			}
+			if data == nil {
+				d := pl.reminderData(e, ri.before)
+				data = &d
+			}
+			rd := *data
+			rd.Before = ri.before
 			d := Draft{
 				Key: key, Kind: KindReminder, Due: due, Expires: e.Start, Order: e.Start, Link: e.Link,
-				Template: pl.template(KindReminder, reminderTemplateKey(e.Template, i), e.Template+".template", globalReminderKey(pl.cfg, r)),
-				Data:     pl.reminderData(e, r),
+				Template: ri.tmpl,
+				Data:     rd,
 			}
 			if due.After(now) {
 				out = append(out, d)
@@ -264,6 +288,44 @@ func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string
 			}
 			dropped[d.Key] = "superseded by " + overdue[0].Key
 		}
+	}
+	return out
+}
+
+// ruleSet names the rules of a group of events: their source's template
+// key, the rule list (events of one source share it) and whether the
+// events are all-day (which changes how rules apply).
+type ruleSet struct {
+	tmpl   string
+	rules  *config.Reminder
+	n      int
+	allDay bool
+}
+
+// ruleInfo is one rule as it applies to the events of a ruleSet.
+type ruleInfo struct {
+	key    string          // the rule's key as configured, for draft keys
+	skip   bool            // a rule of less than a day for an all-day event
+	rule   config.Reminder // with the all-day time of day where it applies
+	before string          // rule.Key(): what templates see as .Before
+	tmpl   *render.Template
+}
+
+func (pl *Planner) ruleInfos(e Event) []ruleInfo {
+	out := make([]ruleInfo, len(e.Reminders))
+	for i, r := range e.Reminders {
+		ri := ruleInfo{key: r.Key()}
+		if e.AllDay && r.Clock == nil {
+			if r.Offset < 24*time.Hour {
+				out[i] = ruleInfo{key: ri.key, skip: true}
+				continue
+			}
+			r.Clock = &allDayClock
+		}
+		ri.rule = r
+		ri.before = r.Key()
+		ri.tmpl = pl.template(KindReminder, reminderTemplateKey(e.Template, i), e.Template+".template", globalReminderKey(pl.cfg, r))
+		out[i] = ri
 	}
 	return out
 }
@@ -286,7 +348,7 @@ func globalReminderKey(cfg *config.Config, r config.Reminder) string {
 	return ""
 }
 
-func (pl *Planner) reminderData(e Event, r config.Reminder) render.ReminderData {
+func (pl *Planner) reminderData(e Event, before string) render.ReminderData {
 	loc := pl.cfg.Location
 	end := e.End.In(loc)
 	if e.AllDay {
@@ -298,7 +360,7 @@ func (pl *Planner) reminderData(e Event, r config.Reminder) render.ReminderData 
 	}
 	return render.ReminderData{
 		Title: e.Title, Start: e.Start.In(loc), End: end, AllDay: e.AllDay,
-		Location: e.Location, Link: e.Link, Description: e.Description, Before: r.Key(),
+		Location: e.Location, Link: e.Link, Description: e.Description, Before: before,
 	}
 }
 
@@ -425,15 +487,19 @@ func matches(it feeds.Item, patterns []string, empty bool) bool {
 }
 
 // Render turns drafts into posts for one target, shortened to its limit.
+// Templates run on all cores for long lists (a year's preview is tens of
+// thousands of drafts); shortening, the counter and the output keep the
+// drafts' order and run on the caller's goroutine, as before.
 func (pl *Planner) Render(drafts []Draft, target string, c Counter) ([]Post, []error) {
+	texts, rerrs := pl.execute(drafts)
 	out := make([]Post, 0, len(drafts))
 	var errs []error
-	for _, d := range drafts {
-		text, err := pl.renderer.Execute(d.Template, d.Data)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("render %s: %w", d.Key, err))
+	for i, d := range drafts {
+		if rerrs != nil && rerrs[i] != nil {
+			errs = append(errs, fmt.Errorf("render %s: %w", d.Key, rerrs[i]))
 			continue
 		}
+		text := texts[i]
 		if c != nil && c.Limit() > 0 {
 			short, err := render.Shorten(text, c.Limit(), c.Length)
 			if err != nil {
@@ -448,4 +514,113 @@ func (pl *Planner) Render(drafts []Draft, target string, c Counter) ([]Post, []e
 		})
 	}
 	return out, errs
+}
+
+// renderBatch is how many drafts a rendering goroutine takes at a time.
+const renderBatch = 256
+
+// execute runs each draft's template: texts[i] is drafts[i]'s text, errs
+// nil or errs[i] its error. Drafts that render alike (see alike) are
+// rendered once. Below two batches it stays on this goroutine.
+func (pl *Planner) execute(drafts []Draft) (texts []string, errs []error) {
+	texts = make([]string, len(drafts))
+	same, todo := alike(drafts)
+	var mu sync.Mutex
+	run := func(todo []int) {
+		for _, i := range todo {
+			text, err := pl.renderer.Execute(drafts[i].Template, drafts[i].Data)
+			if err != nil {
+				mu.Lock()
+				if errs == nil {
+					errs = make([]error, len(drafts))
+				}
+				errs[i] = err
+				mu.Unlock()
+				continue
+			}
+			texts[i] = text
+		}
+	}
+	if workers := min(runtime.GOMAXPROCS(0), (len(todo)+renderBatch-1)/renderBatch); workers < 2 {
+		run(todo)
+	} else {
+		var next atomic.Int64
+		work := func() {
+			for {
+				hi := int(next.Add(renderBatch))
+				lo := hi - renderBatch
+				if lo >= len(todo) {
+					return
+				}
+				run(todo[lo:min(hi, len(todo))])
+			}
+		}
+		var wg sync.WaitGroup
+		for range workers - 1 {
+			wg.Go(work)
+		}
+		work()
+		wg.Wait()
+	}
+	for i, j := range same {
+		if j != i {
+			texts[i] = texts[j]
+			if errs != nil {
+				errs[i] = errs[j]
+			}
+		}
+	}
+	return texts, errs
+}
+
+// alike finds drafts whose template and data are the same, so their text
+// is: same[i] is the first such draft, todo the drafts to render. For it a
+// reminder's .Before does not count when its template never reads it: the
+// rules reminding of one event then render alike (the default template
+// does not say how long before). Templates are deterministic: their
+// functions depend only on their arguments and the renderer.
+func alike(drafts []Draft) (same, todo []int) {
+	type reminderKey struct {
+		t *render.Template
+		d render.ReminderData
+	}
+	type announcementKey struct {
+		t *render.Template
+		d render.AnnouncementData
+	}
+	reminders := map[reminderKey]int{}
+	announcements := map[announcementKey]int{}
+	readsBefore := map[*render.Template]bool{}
+	same = make([]int, len(drafts))
+	todo = make([]int, 0, len(drafts))
+	for i, d := range drafts {
+		first, found := i, false
+		switch data := d.Data.(type) {
+		case render.ReminderData:
+			rb, ok := readsBefore[d.Template]
+			if !ok {
+				rb = d.Template.ReadsField("Before")
+				readsBefore[d.Template] = rb
+			}
+			if !rb {
+				data.Before = ""
+			}
+			k := reminderKey{d.Template, data}
+			if first, found = reminders[k]; !found {
+				first = i
+				reminders[k] = i
+			}
+		case render.AnnouncementData:
+			k := announcementKey{d.Template, data}
+			if first, found = announcements[k]; !found {
+				first = i
+				announcements[k] = i
+			}
+		}
+		same[i] = first
+		if !found {
+			todo = append(todo, i)
+		}
+	}
+	return same, todo
 }

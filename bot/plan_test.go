@@ -294,3 +294,32 @@ feeds:
 		})
 	}
 }
+
+// Render works in parallel batches and renders identical drafts once; the
+// result must be exactly what rendering each draft alone gives, in order.
+func TestRenderBatchEqualsOneByOne(t *testing.T) {
+	pl := newPlanner(t, plannerConfig+`
+  - id: tunneittain
+    text: "Tunnin vinkki"
+    cron: "0 * * * *"
+    from: 2021-04-01
+    until: 2021-05-31
+`)
+	drafts, _ := pl.Plan(pl.ConfigEvents(), Window{Now: hel("2021-04-01 00:00"), Until: hel("2021-06-01 00:00")})
+	if len(drafts) < 1000 {
+		t.Fatalf("only %d drafts", len(drafts))
+	}
+	all, errs := pl.Render(drafts, "t", nil)
+	if len(errs) > 0 || len(all) != len(drafts) {
+		t.Fatalf("%d posts, %v", len(all), errs)
+	}
+	for i, d := range drafts {
+		one, errs := pl.Render([]Draft{d}, "t", nil)
+		if len(errs) > 0 || len(one) != 1 {
+			t.Fatalf("%s: %v", d.Key, errs)
+		}
+		if one[0] != all[i] {
+			t.Fatalf("draft %d (%s):\n batch %+v\n alone %+v", i, d.Key, all[i], one[0])
+		}
+	}
+}

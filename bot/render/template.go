@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"text/template"
+	"text/template/parse"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
 )
@@ -43,6 +47,7 @@ type AnnouncementData struct {
 type Renderer struct {
 	lang     string
 	hashtags []string
+	tags     string // hashtags joined by spaces
 	funcs    template.FuncMap
 }
 
@@ -70,6 +75,7 @@ func New(lang string, hashtags []string) *Renderer {
 		seen[strings.ToLower(h)] = true
 		r.hashtags = append(r.hashtags, "#"+h)
 	}
+	r.tags = strings.Join(r.hashtags, " ")
 	r.funcs = template.FuncMap{
 		"lang":      func() string { return r.lang },
 		"weekday":   func(t time.Time) string { return Weekday(t, r.lang) },
@@ -118,7 +124,16 @@ func (r *Renderer) Execute(t *Template, data any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return AppendHashtags(CleanSpace(out), r.hashtags), nil
+	text := CleanSpace(out)
+	if len(r.hashtags) > 0 && !strings.ContainsAny(text, "#＃") {
+		// No hashtag in the text, so AppendHashtags would append them all,
+		// as New normalized them: in one concatenation.
+		if text == "" {
+			return r.tags, nil
+		}
+		return text + " " + r.tags, nil
+	}
+	return AppendHashtags(text, r.hashtags), nil
 }
 
 // ExecuteRaw executes t with data and returns the output untouched: for
@@ -139,6 +154,79 @@ func (r *Renderer) ExecuteRaw(t *Template, data any) (string, error) {
 		return "", fmt.Errorf("template %q: %w", t.name, err)
 	}
 	return b.String(), nil
+}
+
+// ReadsField reports whether executing t may read the field name of its
+// data: whether it names such a field anywhere ({{.Before}}, {{$.Before}},
+// or a method or field of that name of any value), passes the data on
+// whole ({{json .}}, {{$}}, {{template "x" .}}), or does something this
+// check does not follow. false means data differing only in that field
+// render alike (data whose fields do not hold the data itself).
+func (t *Template) ReadsField(name string) bool {
+	if t == nil || t.t == nil || t.t.Tree == nil {
+		return true
+	}
+	return readsField(t.t.Tree.Root, name, true)
+}
+
+// readsField is ReadsField over a node; dotIsData says whether dot may be
+// the template's data there (rather than a field of it).
+func readsField(n parse.Node, name string, dotIsData bool) bool {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return false
+		}
+		for _, c := range n.Nodes {
+			if readsField(c, name, dotIsData) {
+				return true
+			}
+		}
+		return false
+	case *parse.TextNode, *parse.CommentNode, *parse.BreakNode, *parse.ContinueNode,
+		*parse.IdentifierNode, *parse.StringNode, *parse.NumberNode, *parse.BoolNode, *parse.NilNode:
+		return false
+	case *parse.ActionNode:
+		return readsField(n.Pipe, name, dotIsData)
+	case *parse.PipeNode:
+		if n == nil {
+			return false
+		}
+		for _, c := range n.Cmds {
+			for _, a := range c.Args {
+				if readsField(a, name, dotIsData) {
+					return true
+				}
+			}
+		}
+		return false
+	case *parse.DotNode:
+		return dotIsData
+	case *parse.FieldNode:
+		return slices.Contains(n.Ident, name)
+	case *parse.VariableNode:
+		// $ is the data; other variables hold it only when set from . or $.
+		return (n.Ident[0] == "$" && len(n.Ident) == 1) || slices.Contains(n.Ident[1:], name)
+	case *parse.ChainNode:
+		return slices.Contains(n.Field, name) || readsField(n.Node, name, dotIsData)
+	case *parse.IfNode:
+		return readsField(n.Pipe, name, dotIsData) || readsField(n.List, name, dotIsData) || readsField(n.ElseList, name, dotIsData)
+	case *parse.WithNode:
+		return readsField(n.Pipe, name, dotIsData) || readsField(n.List, name, dotIsData && !isField(n.Pipe)) || readsField(n.ElseList, name, dotIsData)
+	case *parse.RangeNode:
+		return readsField(n.Pipe, name, dotIsData) || readsField(n.List, name, dotIsData && !isField(n.Pipe)) || readsField(n.ElseList, name, dotIsData)
+	}
+	return true // {{template}} and anything new: assume it does
+}
+
+// isField reports whether p is a lone field ({{with .Location}}): dot inside
+// is then a value from the data, not the data.
+func isField(p *parse.PipeNode) bool {
+	if p == nil || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+		return false
+	}
+	_, ok := p.Cmds[0].Args[0].(*parse.FieldNode)
+	return ok
 }
 
 // bufs are ExecuteRaw's buffers: a year's preview executes tens of
@@ -258,6 +346,9 @@ func jsonString(v any) (string, error) {
 func CleanSpace(s string) string {
 	// One pass, as strings.Split, FieldsFunc and Join would do it in three
 	// (and three allocations a line).
+	if isClean(s) {
+		return s // most rendered posts: no copy
+	}
 	s = strings.TrimSpace(s)
 	var b strings.Builder
 	b.Grow(len(s))
@@ -295,6 +386,36 @@ func CleanSpace(s string) string {
 	}
 }
 
+// isClean reports whether CleanSpace would return s unchanged: no space at
+// either end (as strings.TrimSpace sees it), no tab or carriage return, no
+// run of spaces and no space next to a newline.
+func isClean(s string) bool {
+	if s == "" {
+		return true
+	}
+	if r, _ := utf8.DecodeRuneInString(s); unicode.IsSpace(r) {
+		return false
+	}
+	if r, _ := utf8.DecodeLastRuneInString(s); unicode.IsSpace(r) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\t', '\r':
+			return false
+		case ' ':
+			if i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\n') {
+				return false
+			}
+		case '\n':
+			if i+1 < len(s) && s[i+1] == ' ' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // AppendHashtags appends the tags that text does not already carry as a
 // hashtag, each after a space. Matching is case-insensitive and whole-tag:
 // "#lumohanke" in text counts for "#LUMOhanke", "#LUMOhankeX" does not, nor
@@ -304,10 +425,17 @@ func AppendHashtags(text string, tags []string) string {
 		return text
 	}
 	present := map[string]bool{}
-	for _, h := range Hashtags(text) {
-		present[strings.ToLower(strings.TrimLeft(h.Text, "#＃"))] = true
+	if strings.ContainsAny(text, "#＃") { // no sign, no hashtag: skip the scan
+		for _, h := range Hashtags(text) {
+			present[strings.ToLower(strings.TrimLeft(h.Text, "#＃"))] = true
+		}
 	}
 	var b strings.Builder
+	n := len(text)
+	for _, t := range tags {
+		n += len(t) + 2
+	}
+	b.Grow(n)
 	b.WriteString(text)
 	for _, t := range tags {
 		t = strings.TrimLeft(strings.TrimSpace(t), "#＃")

@@ -12,9 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -140,32 +142,110 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 
 // encodeRows writes rows as one JSON array, byte for byte as a json.Encoder
 // with SetIndent("", "  ") and SetEscapeHTML(false) would, but a row at a
-// time: for a year's preview the encoder built tens of megabytes in memory,
-// and indented them into a second copy, before writing a byte.
+// time and without reflection: for a year's preview the encoder built tens
+// of megabytes in memory, and indented them into a second copy, before
+// writing a byte.
 func encodeRows(w io.Writer, rows []previewRow) error {
 	if len(rows) == 0 {
 		_, err := io.WriteString(w, "[]\n")
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("  ", "  ")
-	enc.SetEscapeHTML(false)
+	var buf []byte
 	bw.WriteString("[\n")
 	for i, r := range rows {
-		buf.Reset()
-		if err := enc.Encode(r); err != nil {
-			return err
-		}
-		bw.WriteString("  ")
-		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		buf = appendRow(buf[:0], r)
 		if i < len(rows)-1 {
-			bw.WriteString(",\n")
+			buf = append(buf, ",\n"...)
+		}
+		if _, err := bw.Write(buf); err != nil {
+			return err
 		}
 	}
 	bw.WriteString("\n]\n")
 	return bw.Flush()
+}
+
+// appendRow appends r as encodeRows writes it: the object indented by two
+// spaces, its fields by four, fields in previewRow's order.
+func appendRow(b []byte, r previewRow) []byte {
+	b = append(b, "  {\n    \"due\": "...)
+	b = appendJSONString(b, r.Due)
+	b = append(b, ",\n    \"target\": "...)
+	b = appendJSONString(b, r.Target)
+	b = append(b, ",\n    \"kind\": "...)
+	b = appendJSONString(b, r.Kind)
+	b = append(b, ",\n    \"key\": "...)
+	b = appendJSONString(b, r.Key)
+	b = append(b, ",\n    \"text\": "...)
+	b = appendJSONString(b, r.Text)
+	b = append(b, ",\n    \"length\": "...)
+	b = strconv.AppendInt(b, int64(r.Length), 10)
+	b = append(b, ",\n    \"limit\": "...)
+	b = strconv.AppendInt(b, int64(r.Limit), 10)
+	if r.Skipped != "" {
+		b = append(b, ",\n    \"skipped\": "...)
+		b = appendJSONString(b, r.Skipped)
+	}
+	return append(b, "\n  }"...)
+}
+
+// appendJSONString appends s quoted as encoding/json does without HTML
+// escaping. Only ASCII needs escaping in valid UTF-8; a string with invalid
+// UTF-8, U+2028, U+2029 or DEL is left to encoding/json itself.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == 0x7f {
+				return appendJSONStringSlow(b, s)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || r == '\u2028' || r == '\u2029' {
+			return appendJSONStringSlow(b, s)
+		}
+		i += size
+	}
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '\\', '"':
+			b = append(b, '\\', c)
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendJSONStringSlow(b []byte, s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 // openForReading opens the state without creating it: preview must not
@@ -203,7 +283,11 @@ type previewRow struct {
 }
 
 func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location) []previewRow {
-	rows := []previewRow{}
+	n := 0
+	for _, t := range a.targets {
+		n += len(plan[t.Name])
+	}
+	rows := make([]previewRow, 0, n)
 	for _, t := range a.targets {
 		for _, s := range plan[t.Name] {
 			rows = append(rows, previewRow{
@@ -216,7 +300,9 @@ func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location) []
 }
 
 func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, loc *time.Location) {
-	fmt.Fprintf(env.Stdout, "Planned from %s for %d days (%s):\n", now.In(loc).Format("2006-01-02 15:04 MST"), days, loc)
+	w := bufio.NewWriterSize(env.Stdout, 64<<10) // a write a line was a system call a line
+	defer w.Flush()
+	fmt.Fprintf(w, "Planned from %s for %d days (%s):\n", now.In(loc).Format("2006-01-02 15:04 MST"), days, loc)
 	for _, t := range a.targets {
 		var mine []previewRow
 		for _, r := range rows {
@@ -224,7 +310,7 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 				mine = append(mine, r)
 			}
 		}
-		fmt.Fprintf(env.Stdout, "\n%s (%s): %d posts\n", t.Name, t.Type, len(mine))
+		fmt.Fprintf(w, "\n%s (%s): %d posts\n", t.Name, t.Type, len(mine))
 		for _, r := range mine {
 			due, _ := time.Parse(time.RFC3339, r.Due)
 			limit := "no limit"
@@ -235,9 +321,9 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 			if r.Skipped != "" {
 				status = "  SKIPPED: " + r.Skipped
 			}
-			fmt.Fprintf(env.Stdout, "\n  %s %s  %s  %s  (%s)%s\n", render.Weekday(due.In(loc), "fi"), due.In(loc).Format("2006-01-02 15:04"), r.Kind, r.Key, limit, status)
+			fmt.Fprintf(w, "\n  %s %s  %s  %s  (%s)%s\n", render.Weekday(due.In(loc), "fi"), due.In(loc).Format("2006-01-02 15:04"), r.Kind, r.Key, limit, status)
 			for _, line := range strings.Split(r.Text, "\n") {
-				fmt.Fprintf(env.Stdout, "    %s\n", line)
+				fmt.Fprintf(w, "    %s\n", line)
 			}
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,13 +59,33 @@ func ParseWithWarnings(body []byte, loc *time.Location, from, to time.Time) (evs
 		}
 	}
 	p.expand()
-	sort.SliceStable(p.out, func(i, j int) bool {
-		if !p.out[i].Start.Equal(p.out[j].Start) {
-			return p.out[i].Start.Before(p.out[j].Start)
+	return p.events(), append(p.warnings, p.zones.warnings...), nil
+}
+
+// events turns the occurrences found into events sorted by start, then ID
+// (ties in the order found). It sorts indexes and builds each event once,
+// in place: a year of a few hundred weekly events is tens of thousands of
+// large structs, which growing and sorting a slice of moved many times.
+func (p *parser) events() []feeds.Event {
+	if p.nfound == 0 {
+		return nil
+	}
+	order := make([]int32, p.nfound)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		oa, ob := p.occurrence(int(a)), p.occurrence(int(b))
+		if c := oa.at.Compare(ob.at); c != 0 {
+			return c
 		}
-		return p.out[i].ID < p.out[j].ID
+		return strings.Compare(oa.id, ob.id)
 	})
-	return p.out, append(p.warnings, p.zones.warnings...), nil
+	out := make([]feeds.Event, len(order))
+	for i, j := range order {
+		p.event(&out[i], p.occurrence(int(j)))
+	}
+	return out
 }
 
 type parser struct {
@@ -76,7 +96,25 @@ type parser struct {
 	order    []string             // UIDs in document order
 	masters  map[string]*vevent   // UID → the event with no RECURRENCE-ID
 	override map[string][]*vevent // UID → its RECURRENCE-ID events
-	out      []feeds.Event
+	found    [][]occurrence       // in the window, in the order found, in chunks of foundChunk
+	nfound   int
+}
+
+// foundChunk is how many occurrences a chunk of parser.found holds: filled
+// chunks stay where they are, where one growing slice would copy tens of
+// thousands of occurrences again at each doubling.
+const foundChunk = 1024
+
+func (p *parser) occurrence(i int) *occurrence { return &p.found[i/foundChunk][i%foundChunk] }
+
+// occurrence is an instance of an event in the window, before it becomes a
+// feeds.Event.
+type occurrence struct {
+	ev    *vevent
+	id    string
+	start time.Time  // as expanded
+	end   *time.Time // overrides ev's duration (RDATE periods)
+	at    time.Time  // the event's Start
 }
 
 // vevent is one VEVENT read: its start, how long it lasts and its text.
@@ -461,28 +499,44 @@ func (p *parser) emitOverride(o *vevent, m *vevent) (string, bool) {
 // emit adds one occurrence of ev starting at start if it lies in the window.
 // end overrides ev's duration (RDATE periods).
 func (p *parser) emit(ev *vevent, id string, start time.Time, end *time.Time) {
-	out := feeds.Event{
-		ID:          id,
+	var at time.Time
+	if ev.allDay {
+		y, mo, d := start.Date()
+		at = time.Date(y, mo, d, 0, 0, 0, 0, p.loc)
+	} else {
+		at = start.In(p.loc)
+	}
+	if at.Before(p.from) || !at.Before(p.to) {
+		return
+	}
+	if p.nfound%foundChunk == 0 {
+		p.found = append(p.found, make([]occurrence, 0, foundChunk))
+	}
+	last := len(p.found) - 1
+	p.found[last] = append(p.found[last], occurrence{ev: ev, id: id, start: start, end: end, at: at})
+	p.nfound++
+}
+
+// event fills out from o.
+func (p *parser) event(out *feeds.Event, o *occurrence) {
+	ev, start := o.ev, o.start
+	*out = feeds.Event{
+		ID:          o.id,
 		Title:       ev.title,
 		AllDay:      ev.allDay,
 		Location:    ev.location,
 		Link:        ev.link,
 		Description: ev.description,
 		Cancelled:   ev.status == "CANCELLED",
+		Start:       o.at,
 	}
 	if ev.allDay {
 		y, mo, d := start.Date()
-		out.Start = time.Date(y, mo, d, 0, 0, 0, 0, p.loc)
 		out.End = time.Date(y, mo, d+ev.days, 0, 0, 0, 0, p.loc)
 	} else {
-		out.Start = start.In(p.loc)
 		out.End = start.AddDate(0, 0, ev.days).Add(ev.exact).In(p.loc)
-		if end != nil && end.After(start) {
-			out.End = end.In(p.loc)
+		if o.end != nil && o.end.After(start) {
+			out.End = o.end.In(p.loc)
 		}
 	}
-	if out.Start.Before(p.from) || !out.Start.Before(p.to) {
-		return
-	}
-	p.out = append(p.out, out)
 }

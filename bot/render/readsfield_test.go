@@ -1,0 +1,31 @@
+package render
+
+import "testing"
+
+func TestReadsField(t *testing.T) {
+	r := New("fi", nil)
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"{{.Title}} {{date .Start}}", false},
+		{"{{.Title}} {{.Before}}", true},
+		{"{{$.Before}}", true},
+		{"{{with .Location}}{{.}}{{end}}", false},
+		{"{{json .}}", true},
+		{"{{$}}", true},
+		{"{{range .Categories}}{{.Before}}{{end}}", true},
+		{"{{if .AllDay}}{{daterange .Start .End}}{{else}}{{timerange .Start .End}}{{end}}", false},
+		{"{{$x := .}}{{$x.Title}}", true},
+		{"{{define \"sub\"}}{{.Before}}{{end}}{{template \"sub\" .}}", true},
+		{"Muistutus: {{.Title}}", false},
+	} {
+		tmpl, err := r.Parse("t", tc.text)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.text, err)
+		}
+		if got := tmpl.ReadsField("Before"); got != tc.want {
+			t.Errorf("ReadsField(Before) on %q = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
