@@ -323,3 +323,55 @@ func TestRenderBatchEqualsOneByOne(t *testing.T) {
 		}
 	}
 }
+
+// The most specific template wins: a rule's own, then the event's, then the
+// kind's; an event's own reminder list replaces the global one.
+func TestTemplateOverrides(t *testing.T) {
+	pl := newPlanner(t, `
+timezone: Europe/Helsinki
+hashtags: ["#LUMOhanke"]
+templates:
+  reminder: "Yleinen: {{.Title}}"
+reminders:
+  - before: 1d
+    at: "09:00"
+  - before: 1h
+    template: "Tunti: {{.Title}} klo {{time .Start}}"
+events:
+  - id: oletus
+    title: Oletus
+    start: 2021-05-05T13:30
+  - id: oma
+    title: Oma
+    start: 2021-05-06T10:00
+    template: "Tapahtuman oma: {{.Title}} {{weekday .Start}}"
+    reminders:
+      - before: 2d
+        at: "12:00"
+      - before: 30m
+        template: "Puoli tuntia: {{.Title}}"
+`)
+	drafts, _ := pl.Plan(pl.ConfigEvents(), Window{Now: hel("2021-05-01 00:00"), Until: hel("2021-05-07 00:00")})
+	posts, errs := pl.Render(drafts, "t", nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	got := map[string]string{}
+	for _, p := range posts {
+		got[p.Key] = p.Text
+	}
+	want := map[string]string{
+		"reminder:oletus:1d@09:00": "Yleinen: Oletus #LUMOhanke",
+		"reminder:oletus:1h":       "Tunti: Oletus klo 13.30 #LUMOhanke",
+		"reminder:oma:2d@12:00":    "Tapahtuman oma: Oma to #LUMOhanke",
+		"reminder:oma:30m":         "Puoli tuntia: Oma #LUMOhanke",
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d posts %v, want %d", len(got), got, len(want))
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+}
