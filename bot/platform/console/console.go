@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -54,11 +55,11 @@ func New(opts Options, stdout, stderr io.Writer) (*Client, error) {
 	case "stderr":
 		c.w = stderr
 	default:
-		f, err := os.OpenFile(opts.Output, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
-		if err != nil {
-			return nil, fmt.Errorf("console target %s: %w", opts.Name, err)
+		// Opened at the first post, so that preview and validate create
+		// no file; but a directory that is not there is a config error now.
+		if _, err := os.Stat(filepath.Dir(opts.Output)); err != nil {
+			return nil, fmt.Errorf("console target %s: output %s: %w", opts.Name, opts.Output, err)
 		}
-		c.w, c.f = f, f
 	}
 	if opts.Format != "" && opts.Format != "text" && opts.Format != "jsonl" {
 		return nil, fmt.Errorf("console target %s: format %q: want text or jsonl", opts.Name, opts.Format)
@@ -68,6 +69,8 @@ func New(opts Options, stdout, stderr io.Writer) (*Client, error) {
 
 // Close closes a file output.
 func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.f != nil {
 		return c.f.Close()
 	}
@@ -102,6 +105,13 @@ func (c *Client) Post(_ context.Context, p bot.Post) (bot.Receipt, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.w == nil {
+		f, err := os.OpenFile(c.opts.Output, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+		if err != nil {
+			return bot.Receipt{}, bot.Retryable(fmt.Errorf("console %s: %w", c.opts.Name, err))
+		}
+		c.w, c.f = f, f
+	}
 	if _, err := c.w.Write(out); err != nil {
 		// A full disk or closed pipe may heal; the outbox keeps the post.
 		return bot.Receipt{}, bot.Retryable(fmt.Errorf("console %s: %w", c.opts.Name, err))

@@ -73,6 +73,20 @@ func TestPost(t *testing.T) {
 			t.Errorf("%d lines, want 2 (appended)", n)
 		}
 	})
+	t.Run("file not created until the first post", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "posts.txt")
+		c, err := New(Options{Name: "file", Output: path}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("output file made without a post: %v", err)
+		}
+		if _, err := New(Options{Name: "file", Output: filepath.Join(t.TempDir(), "no", "such", "dir", "x")}, nil, nil); err == nil {
+			t.Error("no error for an output in a missing directory")
+		}
+	})
 	t.Run("bad format", func(t *testing.T) {
 		if _, err := New(Options{Name: "c", Format: "xml"}, nil, nil); err == nil {
 			t.Error("no error for format xml")
