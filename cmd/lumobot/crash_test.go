@@ -499,7 +499,10 @@ schedule:
 feeds:
   - name: uutiset
     url: %s/feed.xml
-    backfill: 12
+    # More than the feed ever holds: a kill before the first poll is saved
+    # moves "first sight" to a later poll, when items were added meanwhile;
+    # backfill would then rightly leave the oldest out.
+    backfill: 100
 announcements:
   - id: seuraa-lumoa
     text: "Seuraa LUMOa ja kerro kuulumisesi!"
