@@ -34,11 +34,7 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 		Short: "Run the daemon: poll feeds, plan posts, deliver them when due",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			cfg, err := g.load(env)
-			if err != nil {
-				return err
-			}
-			log, err := g.logger(env, cfg.Secrets())
+			cfg, log, err := g.setup(env)
 			if err != nil {
 				return err
 			}
@@ -96,7 +92,7 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if days < 1 || days > 3660 {
 				return usageError{fmt.Errorf("--days %d: want 1 to 3660", days)}
 			}
-			cfg, err := g.load(env)
+			cfg, log, err := g.setup(env)
 			if err != nil {
 				return err
 			}
@@ -107,10 +103,6 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 					return usageError{fmt.Errorf("--now: %w", err)}
 				}
 				now = t
-			}
-			log, err := g.logger(env, cfg.Secrets())
-			if err != nil {
-				return err
 			}
 			st, cleanup, err := openForReading(cfg.State)
 			if err != nil {
@@ -335,11 +327,7 @@ func validateCmd(g *globals, env Env) *cobra.Command {
 		Short: "Check the config and every template without posting",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			cfg, err := g.load(env)
-			if err != nil {
-				return err
-			}
-			log, err := g.logger(env, cfg.Secrets())
+			cfg, log, err := g.setup(env)
 			if err != nil {
 				return err
 			}
@@ -399,11 +387,7 @@ func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 		Short: "Verify each target's credentials with its platform, without posting",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			cfg, err := g.load(env)
-			if err != nil {
-				return err
-			}
-			log, err := g.logger(env, cfg.Secrets())
+			cfg, log, err := g.setup(env)
 			if err != nil {
 				return err
 			}

@@ -94,6 +94,19 @@ func (g *globals) load(env Env) (*config.Config, error) {
 	return config.Load(config.Options{File: g.config, State: g.state, Env: env.Getenv})
 }
 
+// setup reads the config and builds the logger that hides its secrets.
+func (g *globals) setup(env Env) (*config.Config, *slog.Logger, error) {
+	cfg, err := g.load(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := g.logger(env, cfg.Secrets())
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, log, nil
+}
+
 // logger builds the process's logger; it never prints a configured secret.
 func (g *globals) logger(env Env, secrets []string) (*slog.Logger, error) {
 	var level slog.Level
