@@ -53,7 +53,7 @@ type FeedHealth struct {
 	LastOK          time.Time
 	LastError       string
 	LastErrorAt     time.Time
-	Items           int
+	Items           int // items in a news feed; a calendar's occurrences in the next 30 days
 }
 
 // New builds a bot; templates are parsed here, so a bad one is a config error.
@@ -124,8 +124,9 @@ func (b *Bot) poll(ctx context.Context, now time.Time, write bool, collect func(
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			drafts, err := b.pollFeed(ctx, i, now, write)
-			b.record(i, now, err, len(drafts))
+			res, err := b.pollFeed(ctx, i, now, write)
+			b.record(i, now, res, err)
+			drafts := res.drafts
 			if collect != nil && len(drafts) > 0 {
 				mu.Lock()
 				collect(drafts)
@@ -136,8 +137,20 @@ func (b *Bot) poll(ctx context.Context, now time.Time, write bool, collect func(
 	wg.Wait()
 }
 
-func (b *Bot) record(i int, now time.Time, err error, _ int) {
+// polled is what one read of a feed gave.
+type polled struct {
+	drafts      []Draft // news to post
+	items       int     // items or events read; -1: unchanged (304)
+	notModified bool
+}
+
+// record keeps a feed's health for the status page and metrics; every
+// failure, of fetching or of parsing, is one log line naming the URL.
+func (b *Bot) record(i int, now time.Time, res polled, err error) {
 	f := b.cfg.Feeds[i]
+	if b.deps.Observer != nil {
+		b.deps.Observer.Polled(f.Name, err == nil && res.notModified, err, now)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	h := b.health[f.Name]
@@ -146,15 +159,18 @@ func (b *Bot) record(i int, now time.Time, err error, _ int) {
 		b.log.Error("feed failed", "feed", f.Name, "url", feeds.Redact(f.URL), "error", err)
 	} else {
 		h.LastOK, h.LastError = now, ""
+		if res.items >= 0 {
+			h.Items = res.items
+		}
 	}
 	b.health[f.Name] = h
 }
 
-func (b *Bot) pollFeed(ctx context.Context, i int, now time.Time, write bool) ([]Draft, error) {
+func (b *Bot) pollFeed(ctx context.Context, i int, now time.Time, write bool) (polled, error) {
 	f := b.cfg.Feeds[i]
 	st, err := b.deps.Store.Feed(ctx, f.Name)
 	if err != nil {
-		return nil, err
+		return polled{}, err
 	}
 	req := feeds.Request{URL: b.cfg.Source(f.URL), Timeout: f.Deadline, MaxBytes: f.Limit}
 	b.mu.Lock()
@@ -164,35 +180,34 @@ func (b *Bot) pollFeed(ctx context.Context, i int, now time.Time, write bool) ([
 		req.ETag, req.LastModified = st.ETag, st.LastModified
 	}
 	resp, err := b.deps.Fetcher.Fetch(ctx, req)
-	if b.deps.Observer != nil {
-		b.deps.Observer.Polled(f.Name, err == nil && resp.NotModified, err, now)
-	}
 	if err != nil {
 		if f.Kind == config.KindEvents && !cached && st.Body != nil {
 			b.keepCalendar(f.Name, st.Body) // plan from what was read last time
 		}
-		return nil, err
+		return polled{}, err
 	}
 	if resp.NotModified {
 		if f.Kind == config.KindEvents && !cached && st.Body != nil {
 			b.keepCalendar(f.Name, st.Body)
 		}
 		b.log.Debug("feed not modified", "feed", f.Name)
-		return nil, nil
+		return polled{items: -1, notModified: true}, nil
 	}
 	next := FeedState{Known: true, ETag: resp.ETag, LastModified: resp.LastModified, Fetched: now}
 	if f.Kind == config.KindEvents {
 		// Parse once now, so a broken calendar is reported at poll time
 		// and never replaces the last good one.
-		if _, err := b.deps.Parsers.Calendar(resp.Body, b.cfg.Location, now, now.Add(time.Hour)); err != nil {
-			return nil, fmt.Errorf("parse calendar %s: %w", feeds.Redact(f.URL), err)
+		evs, err := b.deps.Parsers.Calendar(resp.Body, b.cfg.Location, now, now.AddDate(0, 0, 30))
+		if err != nil {
+			return polled{}, fmt.Errorf("parse calendar %s: %w", feeds.Redact(f.URL), err)
 		}
 		b.keepCalendar(f.Name, resp.Body)
 		next.Body = resp.Body
+		res := polled{items: len(evs)} // occurrences in the next 30 days
 		if write {
-			return nil, b.deps.Store.SaveFeed(ctx, f.Name, next, nil, now)
+			return res, b.deps.Store.SaveFeed(ctx, f.Name, next, nil, now)
 		}
-		return nil, nil
+		return res, nil
 	}
 	base := resp.FinalURL
 	if base == "" {
@@ -200,7 +215,7 @@ func (b *Bot) pollFeed(ctx context.Context, i int, now time.Time, write bool) ([
 	}
 	items, err := b.deps.Parsers.News(resp.Body, resp.ContentType, base)
 	if err != nil {
-		return nil, fmt.Errorf("parse feed %s: %w", feeds.Redact(f.URL), err)
+		return polled{}, fmt.Errorf("parse feed %s: %w", feeds.Redact(f.URL), err)
 	}
 	ids := make([]string, len(items))
 	for j, it := range items {
@@ -208,25 +223,25 @@ func (b *Bot) pollFeed(ctx context.Context, i int, now time.Time, write bool) ([
 	}
 	unseenIDs, err := b.deps.Store.Unseen(ctx, f.Name, ids)
 	if err != nil {
-		return nil, err
+		return polled{}, err
 	}
 	unseen := make(map[string]bool, len(unseenIDs))
 	for _, id := range unseenIDs {
 		unseen[id] = true
 	}
-	drafts := b.planner.NewsDrafts(i, items, !st.Known, unseen, now)
+	res := polled{drafts: b.planner.NewsDrafts(i, items, !st.Known, unseen, now), items: len(items)}
 	if !write {
-		return drafts, nil
+		return res, nil
 	}
 	// Into the outbox first, then marked seen: a crash between the two
 	// re-reads the items and Enqueue keeps what is already there.
-	if err := b.enqueue(ctx, drafts, now); err != nil {
-		return nil, err
+	if err := b.enqueue(ctx, res.drafts, now); err != nil {
+		return polled{}, err
 	}
-	if len(drafts) > 0 {
-		b.log.Info("new items", "feed", f.Name, "posts", len(drafts), "items", len(items))
+	if len(res.drafts) > 0 {
+		b.log.Info("new items", "feed", f.Name, "posts", len(res.drafts), "items", len(items))
 	}
-	return drafts, b.deps.Store.SaveFeed(ctx, f.Name, next, unseenIDs, now)
+	return res, b.deps.Store.SaveFeed(ctx, f.Name, next, unseenIDs, now)
 }
 
 func (b *Bot) keepCalendar(name string, body []byte) {
