@@ -105,32 +105,6 @@ func newClient(t *testing.T, opts webhook.Options, logger *slog.Logger, hc *http
 	return c
 }
 
-func outcome(err error) string {
-	var de *bot.DeliveryError
-	switch {
-	case err == nil:
-		return "sent"
-	case errors.Is(err, bot.ErrAlreadySent):
-		return "already-sent"
-	case !errors.As(err, &de):
-		return "unclassified"
-	case de.Permanent:
-		return "permanent"
-	case !de.RetryAt.IsZero():
-		return "retry-at"
-	default:
-		return "retryable"
-	}
-}
-
-func retryAt(err error) time.Time {
-	var de *bot.DeliveryError
-	if errors.As(err, &de) {
-		return de.RetryAt
-	}
-	return time.Time{}
-}
-
 var post = bot.Post{
 	Key: "reminder:kehittajaryhma-2021-05:1d", Kind: bot.KindReminder, Target: "teams",
 	Due:  time.Date(2021, 5, 4, 9, 0, 0, 0, time.FixedZone("EEST", 3*3600)),
@@ -186,11 +160,11 @@ func TestPost(t *testing.T) {
 			srv := newFakeHook(t, tc.answer)
 			c := newClient(t, webhook.Options{URL: srv.hookURL(), Headers: map[string]string{"Authorization": headerToken}}, nil, nil)
 			rec, err := c.Post(context.Background(), post)
-			if got := outcome(err); got != tc.want {
+			if got := platformtest.Outcome(err); got != tc.want {
 				t.Fatalf("outcome %s (err %v), want %s", got, err, tc.want)
 			}
-			if !retryAt(err).Equal(tc.wantAt) {
-				t.Errorf("retry at %v, want %v", retryAt(err), tc.wantAt)
+			if !platformtest.RetryAt(err).Equal(tc.wantAt) {
+				t.Errorf("retry at %v, want %v", platformtest.RetryAt(err), tc.wantAt)
 			}
 			for _, s := range tc.wantMsg {
 				if !strings.Contains(err.Error(), s) {
@@ -274,8 +248,8 @@ func TestInvalidJSONNotSent(t *testing.T) {
 	p := post
 	p.Link = `https://example.fi/?q="lumo"`
 	_, err := c.Post(context.Background(), p)
-	if outcome(err) != "permanent" || !strings.Contains(err.Error(), "not valid JSON") {
-		t.Fatalf("got %s (%v), want permanent invalid JSON", outcome(err), err)
+	if platformtest.Outcome(err) != "permanent" || !strings.Contains(err.Error(), "not valid JSON") {
+		t.Fatalf("got %s (%v), want permanent invalid JSON", platformtest.Outcome(err), err)
 	}
 	if n := len(srv.requests()); n != 0 {
 		t.Errorf("%d requests made with an invalid body", n)
@@ -331,13 +305,13 @@ func TestTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, err := c.Post(ctx, post)
-	if outcome(err) != "retryable" || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("got %s (%v), want retryable deadline exceeded", outcome(err), err)
+	if platformtest.Outcome(err) != "retryable" || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %s (%v), want retryable deadline exceeded", platformtest.Outcome(err), err)
 	}
 
 	c = newClient(t, webhook.Options{URL: srv.hookURL()}, nil, &http.Client{Timeout: 100 * time.Millisecond})
-	if _, err := c.Post(context.Background(), post); outcome(err) != "retryable" {
-		t.Fatalf("client timeout: got %s (%v), want retryable", outcome(err), err)
+	if _, err := c.Post(context.Background(), post); platformtest.Outcome(err) != "retryable" {
+		t.Fatalf("client timeout: got %s (%v), want retryable", platformtest.Outcome(err), err)
 	}
 }
 

@@ -129,33 +129,6 @@ func newClient(t *testing.T, api string, logger *slog.Logger, hc *http.Client) *
 	return c
 }
 
-// outcome names how the core will treat err.
-func outcome(err error) string {
-	var de *bot.DeliveryError
-	switch {
-	case err == nil:
-		return "sent"
-	case errors.Is(err, bot.ErrAlreadySent):
-		return "already-sent"
-	case !errors.As(err, &de):
-		return "unclassified"
-	case de.Permanent:
-		return "permanent"
-	case !de.RetryAt.IsZero():
-		return "retry-at"
-	default:
-		return "retryable"
-	}
-}
-
-func retryAt(err error) time.Time {
-	var de *bot.DeliveryError
-	if errors.As(err, &de) {
-		return de.RetryAt
-	}
-	return time.Time{}
-}
-
 func unix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
 type postCase struct {
@@ -219,11 +192,11 @@ func TestPost(t *testing.T) {
 			c := newClient(t, srv.URL, nil, nil)
 			text := "Muistutus: LUMO-hankkeen kehittäjäryhmä ke 5.5.2021 klo 13.30–15.00 #LUMOhanke"
 			rec, err := c.Post(context.Background(), bot.Post{Key: "reminder:kehittajaryhma:1d", Target: "x", Text: text})
-			if got := outcome(err); got != tc.want {
+			if got := platformtest.Outcome(err); got != tc.want {
 				t.Fatalf("outcome %s (err %v), want %s", got, err, tc.want)
 			}
-			if !retryAt(err).Equal(tc.wantAt) {
-				t.Errorf("retry at %v, want %v", retryAt(err), tc.wantAt)
+			if !platformtest.RetryAt(err).Equal(tc.wantAt) {
+				t.Errorf("retry at %v, want %v", platformtest.RetryAt(err), tc.wantAt)
 			}
 			for _, s := range tc.wantMsg {
 				if !strings.Contains(err.Error(), s) {
@@ -268,8 +241,8 @@ func TestLostAnswerThenDuplicate(t *testing.T) {
 	c := newClient(t, srv.URL, nil, nil)
 	p := bot.Post{Key: "news:uutiset:42", Target: "x", Text: "Uutinen #LUMOhanke"}
 	_, err := c.Post(context.Background(), p)
-	if outcome(err) != "retryable" {
-		t.Fatalf("lost answer: %s (%v), want retryable", outcome(err), err)
+	if platformtest.Outcome(err) != "retryable" {
+		t.Fatalf("lost answer: %s (%v), want retryable", platformtest.Outcome(err), err)
 	}
 	_, err = c.Post(context.Background(), p)
 	if !errors.Is(err, bot.ErrAlreadySent) {
@@ -297,8 +270,8 @@ func TestTimeout(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		_, err := c.Post(ctx, bot.Post{Text: "hei"})
-		if outcome(err) != "retryable" || !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("got %s (%v), want retryable deadline exceeded", outcome(err), err)
+		if platformtest.Outcome(err) != "retryable" || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %s (%v), want retryable deadline exceeded", platformtest.Outcome(err), err)
 		}
 	})
 	t.Run("client timeout", func(t *testing.T) {
@@ -306,8 +279,8 @@ func TestTimeout(t *testing.T) {
 		c := newClient(t, srv.URL, nil, &http.Client{Timeout: 100 * time.Millisecond})
 		start := time.Now()
 		_, err := c.Post(context.Background(), bot.Post{Text: "hei"})
-		if outcome(err) != "retryable" {
-			t.Fatalf("got %s (%v), want retryable", outcome(err), err)
+		if platformtest.Outcome(err) != "retryable" {
+			t.Fatalf("got %s (%v), want retryable", platformtest.Outcome(err), err)
 		}
 		if time.Since(start) > 3*time.Second {
 			t.Errorf("the caller's client timeout was not kept")
@@ -321,8 +294,8 @@ func TestConnectionRefused(t *testing.T) {
 	srv.Close()
 	c := newClient(t, api, nil, nil)
 	_, err := c.Post(context.Background(), bot.Post{Text: "hei"})
-	if outcome(err) != "retryable" {
-		t.Fatalf("got %s (%v), want retryable", outcome(err), err)
+	if platformtest.Outcome(err) != "retryable" {
+		t.Fatalf("got %s (%v), want retryable", platformtest.Outcome(err), err)
 	}
 }
 
@@ -374,8 +347,8 @@ func TestCheck(t *testing.T) {
 
 	bad := newFakeX(t, reply(401, bodyUnauthorized))
 	c = newClient(t, bad.URL, nil, nil)
-	if _, err := c.Check(context.Background()); outcome(err) != "permanent" || !strings.Contains(err.Error(), "check consumer key") {
-		t.Fatalf("Check with bad credentials: %s (%v), want permanent", outcome(err), err)
+	if _, err := c.Check(context.Background()); platformtest.Outcome(err) != "permanent" || !strings.Contains(err.Error(), "check consumer key") {
+		t.Fatalf("Check with bad credentials: %s (%v), want permanent", platformtest.Outcome(err), err)
 	}
 }
 
