@@ -51,36 +51,25 @@ func (s *Store) SaveFeed(ctx context.Context, name string, st bot.FeedState, see
 	if err != nil {
 		return err
 	}
-	at, err := nanos(now)
+	at, err := moment(now)
 	if err != nil {
 		return err
 	}
-	if at == nil {
-		return errors.New("zero time")
-	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback() }()
 	var body any
 	if st.Body != nil {
 		body = st.Body
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO feeds (name, etag, last_modified, body, fetched, known)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO feeds (name, etag, last_modified, body, fetched, known)
 		VALUES (?, ?, ?, ?, ?, 1)
 		ON CONFLICT (name) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
 			body = excluded.body, fetched = excluded.fetched, known = 1`,
-		name, st.ETag, st.LastModified, body, fetched)
-	if err != nil {
-		return err
-	}
-	if err := markSeen(ctx, tx, name, seen, at); err != nil {
-		return err
-	}
-	return tx.Commit()
+			name, st.ETag, st.LastModified, body, fetched)
+		if err != nil {
+			return err
+		}
+		return markSeen(ctx, tx, name, seen, at)
+	})
 }
 
 // seenBatch is how many rows one prepared INSERT writes (3 variables each).

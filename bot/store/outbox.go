@@ -27,20 +27,16 @@ func (s *Store) Enqueue(ctx context.Context, posts []bot.Post, now time.Time) (e
 			err = fmt.Errorf("store: enqueue: %w", err)
 		}
 	}()
-	at, err := nanos(now)
+	at, err := moment(now)
 	if err != nil {
 		return err
 	}
-	if at == nil {
-		return errors.New("zero time")
-	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback() }()
+	return s.write(ctx, func(tx *sql.Tx) error {
+		return enqueue(ctx, tx, posts, at)
+	})
+}
+
+func enqueue(ctx context.Context, tx *sql.Tx, posts []bot.Post, at any) error {
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO outbox
 		(key, target, kind, due, text, link, lang, expires, ord, status, attempts, created, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
@@ -75,7 +71,7 @@ func (s *Store) Enqueue(ctx context.Context, posts []bot.Post, now time.Time) (e
 			return fmt.Errorf("%s→%s: %w", p.Key, p.Target, err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 const deliveryColumns = `key, target, kind, due, text, link, lang, expires, ord,
@@ -169,12 +165,9 @@ func (s *Store) Finish(ctx context.Context, key, target string, st bot.Status, r
 // which repeat says the call was already made is nil, else ErrEnded.
 func (s *Store) transition(ctx context.Context, op, key, target string, now time.Time,
 	set string, args []any, repeat func(bot.Status, sql.NullString) bool) error {
-	at, err := nanos(now)
+	at, err := moment(now)
 	if err != nil {
 		return fmt.Errorf("store: %s %s→%s: %w", op, key, target, err)
-	}
-	if at == nil {
-		return fmt.Errorf("store: %s %s→%s: zero time", op, key, target)
 	}
 	args = append(args, sql.Named("now", at), sql.Named("key", key), sql.Named("target", target))
 	s.wmu.Lock()

@@ -391,3 +391,28 @@ func fromNanos(n sql.NullInt64) time.Time {
 	}
 	return time.Unix(0, n.Int64).UTC()
 }
+
+// write runs fn in one transaction, as the process's only writer at a time:
+// writers queue on a mutex rather than in SQLite's sleeping busy handler.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// moment is a time that must be there (now), as stored.
+func moment(t time.Time) (any, error) {
+	v, err := nanos(t)
+	if err == nil && v == nil {
+		err = errors.New("zero time")
+	}
+	return v, err
+}
