@@ -376,30 +376,7 @@ func withRKey(recs []pdsRecord, rkey string) int {
 	return n
 }
 
-// memStore is an in-memory SessionStore the test can read and seed.
-type memStore struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (s *memStore) Get(_ context.Context, key string) ([]byte, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[key]
-	return v, ok, nil
-}
-
-func (s *memStore) Put(_ context.Context, key string, v []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string][]byte{}
-	}
-	s.m[key] = append([]byte(nil), v...)
-	return nil
-}
-
-func (s *memStore) session(t *testing.T, handle string) session {
+func (s *memoryStore) session(t *testing.T, handle string) session {
 	t.Helper()
 	data, ok, _ := s.Get(context.Background(), "bluesky:"+handle)
 	if !ok {
@@ -412,7 +389,7 @@ func (s *memStore) session(t *testing.T, handle string) session {
 	return sess
 }
 
-func (s *memStore) seed(t *testing.T, handle string, sess session) {
+func (s *memoryStore) seed(t *testing.T, handle string, sess session) {
 	t.Helper()
 	data, _ := json.Marshal(sess)
 	s.Put(context.Background(), "bluesky:"+handle, data)
@@ -486,7 +463,7 @@ func TestPDS(t *testing.T) {
 	}
 
 	t.Run("check", func(t *testing.T) {
-		c := newPDSClient(t, info.URL, &memStore{}, false)
+		c := newPDSClient(t, info.URL, &memoryStore{}, false)
 		got, err := c.Check(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -497,7 +474,7 @@ func TestPDS(t *testing.T) {
 	})
 
 	t.Run("facets", func(t *testing.T) {
-		c := newPDSClient(t, info.URL, &memStore{}, true)
+		c := newPDSClient(t, info.URL, &memoryStore{}, true)
 		link := "https://lumohanke.fi/tapahtumat/kevät-2026?päivä=ti&x=1"
 		text := "Hyvää huomenta! ☀️ Tänään klo 18–20 LUMO-ilta kirjastossa 👩🏽‍🔬🧪 " +
 			"– tervetuloa kaikki, myös äidit & isät! Lisätietoa: " + link + " #LUMOhanke"
@@ -543,7 +520,7 @@ func TestPDS(t *testing.T) {
 	})
 
 	t.Run("shortened", func(t *testing.T) {
-		c := newPDSClient(t, info.URL, &memStore{}, false)
+		c := newPDSClient(t, info.URL, &memoryStore{}, false)
 		link := "https://lumohanke.fi/uutiset/2026/marraskuu/pitkä-juttu-kemian-päivästä"
 		long := "Kemian päivä 2026 🧪⚗️ oli menestys: yli kolmesataa oppilasta ja opettajaa kokeili " +
 			"liekkikokeita, kromatografiaa ja pH-indikaattoreita punakaalista. 👩‍🔬👨🏿‍🔬 " +
@@ -582,7 +559,7 @@ func TestPDS(t *testing.T) {
 	})
 
 	t.Run("resend", func(t *testing.T) {
-		c := newPDSClient(t, info.URL, &memStore{}, false)
+		c := newPDSClient(t, info.URL, &memoryStore{}, false)
 		p := bot.Post{Key: "pds-test:resend", Kind: bot.KindAnnouncement, Target: "bluesky", Due: due,
 			Text: "Sama viesti kahdesti 🔁 #LUMOhanke"}
 		before := len(listPosts(t, info))
@@ -608,7 +585,7 @@ func TestPDS(t *testing.T) {
 
 	t.Run("lost answer", func(t *testing.T) {
 		px, srv := newProxy(t, info.URL)
-		c := newPDSClient(t, srv.URL, &memStore{}, false)
+		c := newPDSClient(t, srv.URL, &memoryStore{}, false)
 		p := bot.Post{Key: "pds-test:lost-answer", Kind: bot.KindReminder, Target: "bluesky", Due: due,
 			Text: "Vastaus katosi matkalla 📭 https://lumohanke.fi/ #LUMOhanke"}
 		rkey := RecordKey(p.Key)
@@ -649,7 +626,7 @@ func TestPDS(t *testing.T) {
 	t.Run("session", func(t *testing.T) {
 		// A session to tamper with.
 		px, srv := newProxy(t, info.URL)
-		st := &memStore{}
+		st := &memoryStore{}
 		if _, err := newPDSClient(t, srv.URL, st, false).Check(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -663,7 +640,7 @@ func TestPDS(t *testing.T) {
 		}
 		// expect runs a Check with the stored session and checks which calls
 		// it made.
-		expect := func(t *testing.T, st *memStore, wantCreates, wantRefreshes int) session {
+		expect := func(t *testing.T, st *memoryStore, wantCreates, wantRefreshes int) session {
 			t.Helper()
 			c0, r0 := px.count("com.atproto.server.createSession"), px.count("com.atproto.server.refreshSession")
 			old := st.session(t, info.Handle)
@@ -687,12 +664,12 @@ func TestPDS(t *testing.T) {
 
 		t.Run("garbage access token is refreshed", func(t *testing.T) {
 			// The PDS answers 400 InvalidToken; the client refreshes.
-			st := &memStore{}
+			st := &memoryStore{}
 			st.seed(t, info.Handle, session{AccessJwt: "garbage", RefreshJwt: good.RefreshJwt, Handle: good.Handle, DID: good.DID})
 			good = expect(t, st, 0, 1)
 		})
 		t.Run("expired access token is refreshed", func(t *testing.T) {
-			st := &memStore{}
+			st := &memoryStore{}
 			st.seed(t, info.Handle, session{AccessJwt: unsignedJWT(info.DID, time.Now().Add(-time.Hour)),
 				RefreshJwt: good.RefreshJwt, Handle: good.Handle, DID: good.DID})
 			good = expect(t, st, 0, 1)
@@ -709,7 +686,7 @@ func TestPDS(t *testing.T) {
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("deleteSession: HTTP %d %s", resp.StatusCode, body)
 			}
-			st := &memStore{}
+			st := &memoryStore{}
 			st.seed(t, info.Handle, session{AccessJwt: "garbage", RefreshJwt: good.RefreshJwt, Handle: good.Handle, DID: good.DID})
 			expect(t, st, 1, 1)
 			// And posting works with the new session.
@@ -725,7 +702,7 @@ func TestPDS(t *testing.T) {
 	})
 
 	t.Run("validation error is permanent", func(t *testing.T) {
-		c := newPDSClient(t, info.URL, &memStore{}, false)
+		c := newPDSClient(t, info.URL, &memoryStore{}, false)
 		// 299 × "ä" and one "👍🏽" (two code points, one grapheme): 300.
 		at300 := strings.Repeat("ä", 299) + "👍🏽"
 		if n := render.GraphemeLength(at300); n != 300 {

@@ -350,6 +350,6 @@ func (m *memoryStore) Put(_ context.Context, key string, v []byte) error {
 	if m.m == nil {
 		m.m = map[string][]byte{}
 	}
-	m.m[key] = v
+	m.m[key] = append([]byte(nil), v...) // the caller may reuse v
 	return nil
 }
