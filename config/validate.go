@@ -59,6 +59,19 @@ func (p *problems) add(key, format string, args ...any) {
 	*p = append(*p, key+": "+fmt.Sprintf(format, args...))
 }
 
+// id checks a stable id: present, well-formed, and not used before.
+func (p *problems) id(key, what, dups, id string, seen map[string]bool) {
+	switch {
+	case id == "":
+		p.add(key, "missing: every %s needs a stable id (it prevents duplicate %s)", what, dups)
+	case !idRe.MatchString(id):
+		p.add(key, "%q: use letters, digits and . _ - @ / only", id)
+	case seen[id]:
+		p.add(key, "duplicate %s id %q", what, id)
+	}
+	seen[id] = true
+}
+
 func (p *problems) duration(key, val string, dst *time.Duration) {
 	d, err := ParseDuration(val)
 	if err != nil {
@@ -180,15 +193,7 @@ func (c *Config) validateEvents(p *problems) {
 	for i := range c.Events {
 		e := &c.Events[i]
 		key := fmt.Sprintf("events[%d]", i)
-		switch {
-		case e.ID == "":
-			p.add(key+".id", "missing: every event needs a stable id (it prevents duplicate reminders)")
-		case !idRe.MatchString(e.ID):
-			p.add(key+".id", "%q: use letters, digits and . _ - @ / only", e.ID)
-		case ids[e.ID]:
-			p.add(key+".id", "duplicate event id %q", e.ID)
-		}
-		ids[e.ID] = true
+		p.id(key+".id", "event", "reminders", e.ID, ids)
 		if strings.TrimSpace(e.Title) == "" {
 			p.add(key+".title", "missing")
 		}
@@ -230,15 +235,7 @@ func (c *Config) validateAnnouncements(p *problems) {
 	for i := range c.Announcements {
 		a := &c.Announcements[i]
 		key := fmt.Sprintf("announcements[%d]", i)
-		switch {
-		case a.ID == "":
-			p.add(key+".id", "missing: every announcement needs a stable id (it prevents duplicate posts)")
-		case !idRe.MatchString(a.ID):
-			p.add(key+".id", "%q: use letters, digits and . _ - @ / only", a.ID)
-		case ids[a.ID]:
-			p.add(key+".id", "duplicate announcement id %q", a.ID)
-		}
-		ids[a.ID] = true
+		p.id(key+".id", "announcement", "posts", a.ID, ids)
 		if strings.TrimSpace(a.Text) == "" && a.Template == "" {
 			p.add(key+".text", "missing")
 		}
