@@ -173,7 +173,8 @@ func (d *Deliverer) finish(ctx context.Context, o Delivery, st Status, reason st
 // send makes one attempt. "sending" is on disk before the request leaves,
 // "sent" only after the platform accepted it.
 func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time, now func() time.Time) error {
-	if err := d.Store.MarkSending(ctx, o.Key, o.Target, at); err != nil {
+	claimed, err := d.Store.MarkSending(ctx, o.Key, o.Target, at)
+	if err != nil || !claimed {
 		return err
 	}
 	if o.FirstTry.IsZero() {

@@ -60,9 +60,17 @@ type Counter interface {
 	Limit() int // 0: no limit
 }
 
-// ErrAlreadySent is returned (wrapped) by a Poster when the platform says the
-// post already exists, as X does for duplicate content after a lost answer.
+// ErrAlreadySent is returned (wrapped) by a Poster when the platform proves
+// that this very post exists already (Mastodon's Idempotency-Key, Bluesky's
+// record key): recorded as sent.
 var ErrAlreadySent = errors.New("already sent")
+
+// ErrDuplicate is returned (wrapped) by a Poster when the platform refuses
+// the text as a duplicate of a post it has (X's 403 "duplicate content").
+// That proves "already sent" only when an earlier attempt of this delivery
+// had an unknown outcome; on a first attempt it is a failure: another post
+// has the same text, and nothing went out.
+var ErrDuplicate = errors.New("duplicate content")
 
 // DeliveryError classifies a failed delivery. Errors that are not a
 // *DeliveryError are treated as retryable (network trouble).

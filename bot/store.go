@@ -5,9 +5,13 @@ import (
 	"time"
 )
 
-// Store is the state the core keeps across restarts. Every method is safe to
+// The core's state comes in three parts, each declared for the code that
+// uses it, so that a second backend (PostgreSQL) implements the same
+// contract and the storetest suite checks it. Every method is safe to
 // repeat: a crash between two calls never loses a post nor doubles one.
-type Store interface {
+
+// FeedStore remembers what was read from each feed.
+type FeedStore interface {
 	// Feed returns what is remembered of a feed; a feed never seen has
 	// FeedState{Known: false}.
 	Feed(ctx context.Context, name string) (FeedState, error)
@@ -17,7 +21,10 @@ type Store interface {
 	SaveFeed(ctx context.Context, name string, st FeedState, seen []string, now time.Time) error
 	// Unseen returns those of ids not yet marked seen for the feed.
 	Unseen(ctx context.Context, feed string, ids []string) ([]string, error)
+}
 
+// Outbox holds every planned delivery and where it stands.
+type Outbox interface {
 	// Enqueue writes posts into the outbox as pending. A (key, target) that
 	// is already there keeps its status; while it is still pending its due
 	// time, expiry and order are updated from p, and its text and link too
@@ -25,9 +32,12 @@ type Store interface {
 	Enqueue(ctx context.Context, posts []Post, now time.Time) error
 	// Open lists the target's pending and sending deliveries.
 	Open(ctx context.Context, target string) ([]Delivery, error)
-	// MarkSending records an attempt about to be made: status sending,
-	// attempts+1, FirstTry set on the first one.
-	MarkSending(ctx context.Context, key, target string, now time.Time) error
+	// MarkSending claims a delivery for an attempt about to be made: status
+	// sending, attempts+1, FirstTry set on the first one. claimed is false
+	// when this caller may not send it (it has ended, or, in a backend
+	// shared by several processes, another one holds it); the caller then
+	// leaves it alone.
+	MarkSending(ctx context.Context, key, target string, now time.Time) (claimed bool, err error)
 	// MarkSent records the platform's answer; only ever after it answered.
 	MarkSent(ctx context.Context, key, target string, r Receipt, now time.Time) error
 	// MarkRetry puts a delivery back to pending, not before next.
@@ -37,19 +47,22 @@ type Store interface {
 	// SentTimes lists when the target's posts were sent since t, oldest
 	// first (for min_gap, daily and monthly limits).
 	SentTimes(ctx context.Context, target string, since time.Time) ([]time.Time, error)
-	// Recent lists the latest deliveries that ended (sent, failed, skipped),
-	// newest first, at most n, all targets.
-	Recent(ctx context.Context, n int) ([]Delivery, error)
-	// Counts returns the number of deliveries by target and status.
-	Counts(ctx context.Context) (map[string]map[Status]int, error)
 	// Ended tells which of the target's keys have ended (sent, failed or
 	// skipped), for preview.
 	Ended(ctx context.Context, target string, keys []string) (map[string]bool, error)
+}
 
-	// Get and Put keep small values (the first planning time, platform
-	// sessions).
+// KV keeps small values: the first planning time, platform sessions.
+type KV interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	Put(ctx context.Context, key string, value []byte) error
+}
+
+// Store is the whole state, as one backend provides it.
+type Store interface {
+	FeedStore
+	Outbox
+	KV
 }
 
 // FeedState is what the store remembers of one feed.

@@ -113,12 +113,17 @@ func (s *Store) Open(ctx context.Context, target string) ([]bot.Delivery, error)
 
 // MarkSending records an attempt about to be made: status sending,
 // attempts+1, first_try set on the first attempt only. It is allowed from
-// pending and from sending (an attempt cut short by a crash); on an ended
-// delivery it returns ErrEnded.
-func (s *Store) MarkSending(ctx context.Context, key, target string, now time.Time) error {
-	return s.transition(ctx, "mark sending", key, target, now,
+// pending and from sending (an attempt cut short by a crash: one process
+// owns a SQLite state, so nobody else holds it); an ended delivery is not
+// claimed.
+func (s *Store) MarkSending(ctx context.Context, key, target string, now time.Time) (bool, error) {
+	err := s.transition(ctx, "mark sending", key, target, now,
 		`status = 'sending', attempts = attempts + 1, first_try = COALESCE(first_try, :now)`, nil,
 		func(bot.Status, sql.NullString) bool { return false })
+	if errors.Is(err, ErrEnded) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // MarkSent records the platform's receipt, from pending or sending. Repeating

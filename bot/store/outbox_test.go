@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -107,12 +108,12 @@ func TestEnqueueUpdatesOnlyPending(t *testing.T) {
 	}{
 		{"pending", func(*Store) error { return nil }, true, false},
 		{"pending after retry", func(s *Store) error {
-			if err := s.MarkSending(ctx, "k", "x", t0); err != nil {
+			if err := claim(s, ctx, "k", "x", t0); err != nil {
 				return err
 			}
 			return s.MarkRetry(ctx, "k", "x", t0.Add(time.Minute), "timeout", t0)
 		}, true, true},
-		{"sending", func(s *Store) error { return s.MarkSending(ctx, "k", "x", t0) }, false, false},
+		{"sending", func(s *Store) error { return claim(s, ctx, "k", "x", t0) }, false, false},
 		{"sent", func(s *Store) error { return s.MarkSent(ctx, "k", "x", bot.Receipt{ID: "1", URL: "u"}, t0) }, false, false},
 		{"failed", func(s *Store) error { return s.Finish(ctx, "k", "x", bot.StatusFailed, "401", t0) }, false, false},
 		{"skipped", func(s *Store) error { return s.Finish(ctx, "k", "x", bot.StatusSkipped, "late", t0) }, false, false},
@@ -172,7 +173,7 @@ type op struct {
 }
 
 var (
-	sending = op{"sending", func(s *Store, at time.Time) error { return s.MarkSending(ctx, "k", "x", at) }}
+	sending = op{"sending", func(s *Store, at time.Time) error { return claim(s, ctx, "k", "x", at) }}
 	sent    = op{"sent", func(s *Store, at time.Time) error {
 		return s.MarkSent(ctx, "k", "x", bot.Receipt{ID: "123", URL: "https://x.com/LUMOhanke/status/123"}, at)
 	}}
@@ -288,9 +289,9 @@ func TestTransitionTimes(t *testing.T) {
 		do               func() error
 		first, next, upd time.Time
 	}{
-		{func() error { return s.MarkSending(ctx, "k", "x", t1) }, t1, time.Time{}, t1},
+		{func() error { return claim(s, ctx, "k", "x", t1) }, t1, time.Time{}, t1},
 		{func() error { return s.MarkRetry(ctx, "k", "x", next, "timeout", t2) }, t1, next, t2},
-		{func() error { return s.MarkSending(ctx, "k", "x", t3) }, t1, next, t3}, // first_try kept
+		{func() error { return claim(s, ctx, "k", "x", t3) }, t1, next, t3}, // first_try kept
 		{func() error { return s.MarkSent(ctx, "k", "x", bot.Receipt{ID: "1", URL: "u"}, t4) }, t1, time.Time{}, t4},
 	}
 	for i, st := range steps {
@@ -312,7 +313,7 @@ func TestTransitionTimes(t *testing.T) {
 func TestMissingDelivery(t *testing.T) {
 	s, _ := newStore(t)
 	for name, do := range map[string]func() error{
-		"MarkSending": func() error { return s.MarkSending(ctx, "nope", "x", t0) },
+		"MarkSending": func() error { return claim(s, ctx, "nope", "x", t0) },
 		"MarkSent":    func() error { return s.MarkSent(ctx, "nope", "x", bot.Receipt{}, t0) },
 		"MarkRetry":   func() error { return s.MarkRetry(ctx, "nope", "x", t0, "", t0) },
 		"Finish":      func() error { return s.Finish(ctx, "nope", "x", bot.StatusFailed, "", t0) },
@@ -322,7 +323,7 @@ func TestMissingDelivery(t *testing.T) {
 			t.Errorf("%s(missing) = %v, want ErrNotFound naming nope→x", name, err)
 		}
 	}
-	if err := s.MarkSending(ctx, "nope", "x", time.Time{}); err == nil {
+	if err := claim(s, ctx, "nope", "x", time.Time{}); err == nil {
 		t.Error("MarkSending(zero now): no error")
 	}
 }
@@ -339,7 +340,7 @@ func TestSentTimesCountsRecent(t *testing.T) {
 	// Sent out of key order: k3 first, then k0, k5, k1 (ns apart at the end).
 	at := func(m int) time.Time { return t0.Add(time.Duration(m)*time.Minute + time.Duration(m)) }
 	for i, k := range []string{"k3", "k0", "k5", "k1"} {
-		if err := s.MarkSending(ctx, k, "x", at(i)); err != nil {
+		if err := claim(s, ctx, k, "x", at(i)); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.MarkSent(ctx, k, "x", bot.Receipt{ID: k}, at(i+1)); err != nil {
@@ -352,7 +353,7 @@ func TestSentTimesCountsRecent(t *testing.T) {
 	if err := s.Finish(ctx, "k2", "mastodon", bot.StatusFailed, "422", at(11)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkSending(ctx, "k4", "x", at(12)); err != nil {
+	if err := claim(s, ctx, "k4", "x", at(12)); err != nil {
 		t.Fatal(err)
 	}
 	s = reopen(t, s, path)
@@ -453,7 +454,7 @@ func TestConcurrent(t *testing.T) {
 				at := t0.Add(time.Duration(i) * time.Second)
 				for _, do := range []func() error{
 					func() error { return s.Enqueue(ctx, []bot.Post{post(key, target, at)}, at) },
-					func() error { return s.MarkSending(ctx, key, target, at) },
+					func() error { return claim(s, ctx, key, target, at) },
 					func() error { return s.MarkSent(ctx, key, target, bot.Receipt{ID: key}, at) },
 				} {
 					if err := do(); err != nil {
@@ -549,7 +550,7 @@ func TestEnded(t *testing.T) {
 	must(s.MarkSent(ctx, "k1", "x", bot.Receipt{ID: "1"}, t0))
 	must(s.Finish(ctx, "k2", "x", bot.StatusFailed, "401", t0))
 	must(s.Finish(ctx, "k1100", "x", bot.StatusSkipped, "late", t0))
-	must(s.MarkSending(ctx, "k3", "x", t0))
+	must(claim(s, ctx, "k3", "x", t0))
 	must(s.MarkSent(ctx, "k1", "mastodon", bot.Receipt{ID: "m"}, t0))
 	keys := []string{"nope"}
 	for i := range 1200 {
@@ -583,7 +584,7 @@ func TestEnqueueFreezesTextAfterFirstAttempt(t *testing.T) {
 	if err := s.Enqueue(ctx, []bot.Post{p}, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkSending(ctx, p.Key, p.Target, t0); err != nil {
+	if err := claim(s, ctx, p.Key, p.Target, t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.MarkRetry(ctx, p.Key, p.Target, t0.Add(time.Minute), "HTTP 502", t0); err != nil {
@@ -605,4 +606,14 @@ func TestEnqueueFreezesTextAfterFirstAttempt(t *testing.T) {
 	if !d.Due.Equal(edited.Due) || !d.Expires.Equal(edited.Expires) {
 		t.Errorf("due/expires not moved: %s %s", d.Due, d.Expires)
 	}
+}
+
+// claim is MarkSending as the old error-only call: a delivery not claimed
+// because it ended is ErrEnded.
+func claim(s *Store, ctx context.Context, key, target string, at time.Time) error {
+	ok, err := s.MarkSending(ctx, key, target, at)
+	if err == nil && !ok {
+		return fmt.Errorf("store: mark sending %s→%s: %w", key, target, ErrEnded)
+	}
+	return err
 }
