@@ -2,105 +2,74 @@ package bot_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sort"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lumohanke/lumobot/bot"
 	"github.com/lumohanke/lumobot/bot/store"
-	"github.com/lumohanke/lumobot/config"
 	"github.com/lumohanke/lumobot/feeds"
 	"github.com/lumohanke/lumobot/feeds/calendar"
 	"github.com/lumohanke/lumobot/feeds/news"
 )
 
-// recorder is a platform that notes what it was sent and when.
-type recorder struct {
-	mu   sync.Mutex
-	now  func() time.Time
-	sent map[string]time.Time
+// parsers are the real parsers, as cmd wires them.
+var parsers = bot.Parsers{
+	News: func(body []byte, contentType, base string) ([]feeds.Item, []error, error) {
+		items, err := news.Parse(body, contentType, base)
+		return items, nil, err
+	},
+	Calendar: calendar.ParseWithWarnings,
 }
 
-func (r *recorder) Post(_ context.Context, p bot.Post) (bot.Receipt, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, dup := r.sent[p.Key]; dup {
-		panic("duplicate post " + p.Key)
-	}
-	r.sent[p.Key] = r.now()
-	return bot.Receipt{ID: p.Key}, nil
-}
-func (r *recorder) Length(s string) int { return len([]rune(s)) }
-func (r *recorder) Limit() int          { return 0 }
-
-// clock is a fake time that tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
-
-const agreeConfig = `
-timezone: Europe/Helsinki
-hashtags: ["#LUMOhanke"]
-schedule:
-  quiet_hours: "21:00-07:30"
-  min_gap: 5m
-feeds:
-  - name: tapahtumat
-    url: %ICS%
-reminders:
-  - before: 7d
-    at: "09:00"
-  - before: 1d
-    at: "09:00"
-  - before: 2h
-announcements:
-  - id: yo
-    text: "Yövuoron vinkki"
-    cron: "30 3 * * SUN"
-    from: 2021-09-01
-    until: 2022-04-30
-events:
-  - {id: kevat-1, title: Kevätseminaari, start: 2022-03-27T10:00, end: 2022-03-27T12:00}
-  - {id: kevat-2, title: Kehittäjäryhmä, start: 2022-03-28T05:00, end: 2022-03-28T06:00}
-  - {id: kevat-3, title: Koulutuspäivät, start: 2022-03-26, end: 2022-03-27}
-`
-
-func newBot(t *testing.T, c *clock) (*bot.Bot, *recorder) {
-	t.Helper()
-	dir := t.TempDir()
+// agreeModel is LUMO's autumn 2021 calendar and spring 2022 events, with
+// quiet hours and a least gap between posts.
+func agreeModel(t *testing.T) *model {
+	m := newModel(t, "#LUMOhanke")
+	m.Poll = m.cron("0 6 * * *") // the calendar does not change: a poll a day keeps the test quick
+	m.Quiet = bot.QuietHours{Start: bot.TimeOfDay{Hour: 21}, End: bot.TimeOfDay{Hour: 7, Minute: 30}, Set: true}
+	rules := m.rules("7d@09:00 1d@09:00 2h")
 	ics, _ := filepath.Abs("testdata/lumo-events.ics")
-	path := filepath.Join(dir, "lumobot.yaml")
-	os.WriteFile(path, []byte(strings.ReplaceAll(agreeConfig, "%ICS%", ics)), 0o600)
-	cfg, err := config.Load(config.Options{File: path, Env: func(string) (string, bool) { return "", false }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(dir, "state.db"))
+	m.Feeds = append(m.Feeds, bot.Feed{Name: "tapahtumat", URL: ics, Source: ics, Kind: bot.FeedEvents, Rules: rules, Timeout: 10 * time.Second, MaxBytes: 1 << 20})
+	m.recurring("yo", "Yövuoron vinkki", "30 3 * * SUN", hel("2021-09-01 00:00"), hel("2022-05-01 00:00"))
+	m.event("kevat-1", "Kevätseminaari", hel("2022-03-27 10:00"), hel("2022-03-27 12:00"), rules)
+	m.event("kevat-2", "Kehittäjäryhmä", hel("2022-03-28 05:00"), hel("2022-03-28 06:00"), rules)
+	m.event("kevat-3", "Koulutuspäivät", hel("2022-03-26 00:00"), hel("2022-03-28 00:00"), rules).AllDay = true
+	return m
+}
+
+// newState opens a new state for a test.
+func newState(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	rec := &recorder{now: c.now, sent: map[string]time.Time{}}
-	b, err := bot.New(cfg, bot.Deps{
+	return st
+}
+
+// newBot is a bot on agreeModel over a new state, posting to a recorder on
+// clock c.
+func newBot(t *testing.T, c *fakeClock) (*bot.Bot, *recorder) {
+	return newBotOn(t, c, newState(t), newRecorder(c.Now))
+}
+
+// newBotOn is a bot on agreeModel over st, posting to rec: a new process
+// on an existing state.
+func newBotOn(t *testing.T, c *fakeClock, st bot.Store, rec *recorder) (*bot.Bot, *recorder) {
+	t.Helper()
+	m := agreeModel(t)
+	b := bot.New(m.Config, bot.Deps{
 		Store:   st,
 		Fetcher: &feeds.Fetcher{},
-		Parsers: bot.Parsers{News: news.Parse, Calendar: calendar.Parse},
+		Parsers: parsers,
+		Clock:   c,
 		Targets: []bot.Target{{Name: "t", Type: "test", Poster: rec, Counter: rec, Gate: bot.Gate{
-			Quiet: cfg.Schedule.Quiet, Location: cfg.Location, MinGap: cfg.Schedule.Gap,
+			Quiet: m.Quiet, Location: m.Location, MinGap: 5 * time.Minute,
 		}}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return b, rec
 }
 
@@ -124,7 +93,7 @@ func TestPreviewDaemonAndOnceAgree(t *testing.T) {
 func agree(t *testing.T, hel *time.Location, start, end time.Time) {
 	ctx := context.Background()
 
-	c := &clock{t: start}
+	c := newClock(start)
 	pb, _ := newBot(t, c)
 	pb.Poll(ctx, start)
 	plan, err := pb.Preview(ctx, start, end, false)
@@ -141,42 +110,26 @@ func agree(t *testing.T, hel *time.Location, start, end time.Time) {
 		t.Fatalf("preview planned only %d posts", len(want))
 	}
 
-	// The daemon: wakes when Plan says the next post falls due.
-	c.set(start)
+	// The daemon: its Step, woken when Step says.
+	c.Set(start)
 	db, drec := newBot(t, c)
-	db.Poll(ctx, c.now())
-	for c.now().Before(end) {
-		next, err := db.Plan(ctx, c.now())
-		if err != nil {
-			t.Fatal(err)
+	for c.Now().Before(end) {
+		next := db.Step(ctx, c.Now())
+		if !next.After(c.Now()) {
+			t.Fatalf("daemon would spin at %s", c.Now())
 		}
-		held, err := db.DeliverAll(ctx, c.now)
-		if err != nil {
-			t.Fatal(err)
+		if wake := c.Now().Add(12 * time.Hour); next.After(wake) {
+			t.Fatalf("daemon sleeps past %s, longer than 12 h", wake)
 		}
-		if !held.IsZero() && (next.IsZero() || held.Before(next)) {
-			next = held
-		}
-		if wake := c.now().Add(12 * time.Hour); next.IsZero() || next.After(wake) {
-			next = wake // the daemon wakes at least every 12 h to plan
-		}
-		if !next.After(c.now()) {
-			t.Fatalf("daemon would spin at %s", c.now())
-		}
-		c.set(next)
+		c.Set(next)
 	}
 
-	// Cron running `run --once` every hour.
-	c.set(start)
-	ob, orec := newBot(t, c)
-	for ; c.now().Before(end); c.add(time.Hour) {
-		ob.Poll(ctx, c.now())
-		if _, err := ob.Plan(ctx, c.now()); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ob.DeliverAll(ctx, c.now); err != nil {
-			t.Fatal(err)
-		}
+	// Cron running `run --once` every hour: a new process each time.
+	c.Set(start)
+	ostore, orec := newState(t), newRecorder(c.Now)
+	for ; c.Now().Before(end); c.Add(time.Hour) {
+		ob, _ := newBotOn(t, c, ostore, orec)
+		ob.Step(ctx, c.Now())
 	}
 
 	compare := func(name string, got map[string]time.Time, slack time.Duration) {

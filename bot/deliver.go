@@ -44,16 +44,31 @@ func (r Retry) Delay(n int) time.Duration {
 	return time.Duration(float64(d) * j)
 }
 
+// recordChecker is a store that can tell, before a send, whether it will
+// be able to record the result (free space, a test write).
+type recordChecker interface {
+	CanRecord(ctx context.Context) error
+}
+
 // Deliverer sends a target's due posts from the outbox.
 type Deliverer struct {
-	Store    Store
+	Store    Outbox
 	Retry    Retry
+	Clock    Clock
 	Logger   *slog.Logger
 	Observer Observer
+	Redact   func(string) string // nil: none
+	watch    *watchdog
 
-	mu   sync.Mutex
-	held map[string]time.Time // target → no request before this: the platform's rate-limit reset
+	mu       sync.Mutex
+	held     map[string]time.Time // target → no request before this: the platform's rate-limit reset
+	receipts map[string]Receipt   // key→target sent, but not yet recorded: never sent again
+	refused  map[string]bool      // key→target whose last attempt the platform refused outright
+	flooded  map[string]bool      // target → held by its max_per_hour valve, said once
+	problem  error                // why the state cannot record now
 }
+
+func deliveryID(key, target string) string { return key + "\x00" + target }
 
 // hold keeps every post of target back until t (a 429's reset: the limit is
 // the account's, so another post would only be refused too).
@@ -74,62 +89,136 @@ func (d *Deliverer) heldUntil(target string) time.Time {
 	return d.held[target]
 }
 
-// Deliver sends what target may send at now, one post at a time in rank
+func (d *Deliverer) redact(s string) string {
+	if d.Redact == nil {
+		return s
+	}
+	return d.Redact(s)
+}
+
+func (d *Deliverer) stateProblem() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.problem
+}
+
+// canRecord checks, before a send, that its result can be recorded; the
+// first failure and the recovery are logged once each.
+func (d *Deliverer) canRecord(ctx context.Context) error {
+	rc, ok := d.Store.(recordChecker)
+	if !ok {
+		return nil
+	}
+	err := rc.CanRecord(ctx)
+	d.mu.Lock()
+	was := d.problem
+	d.problem = err
+	d.mu.Unlock()
+	switch {
+	case err != nil && was == nil:
+		d.Logger.Error("the state cannot record a delivery: sending is held", "error", err)
+	case err == nil && was != nil:
+		d.Logger.Info("the state can record again: sending resumes")
+	}
+	return err
+}
+
+// Deliver sends what target may send now, one post at a time in rank
 // order, and returns when it should be called again (zero: nothing waits).
-// It stops early, leaving the rest for later, when ctx ends.
-func (d *Deliverer) Deliver(ctx context.Context, t Target, now func() time.Time) (time.Time, error) {
+// It reads the outbox once a pass, not once a post. It stops early,
+// leaving the rest for later, when ctx ends.
+func (d *Deliverer) Deliver(ctx context.Context, t Target) (time.Time, error) {
+	if d.watch != nil {
+		defer d.watch.begin("deliver "+t.Name, d.Clock.Now())()
+	}
+	at := d.Clock.Now()
+	open, err := d.Store.Open(ctx, t.Name)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("deliver to %s: %w", t.Name, err)
+	}
+	sent, err := d.Store.SentTimes(ctx, t.Name, at.AddDate(0, -1, -1))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("deliver to %s: %w", t.Name, err)
+	}
+	var retry time.Time // the earliest retry this pass scheduled
 	for {
 		if ctx.Err() != nil {
 			return time.Time{}, nil
 		}
-		at := now()
-		open, err := d.Store.Open(ctx, t.Name)
+		at = d.Clock.Now()
+		next, pick, err := d.choose(ctx, t, &open, sent, at)
+		if err != nil || pick < 0 {
+			return earliest(next, retry), err
+		}
+		o := open[pick]
+		open = append(open[:pick], open[pick+1:]...)
+		if r, ok := d.receipt(o); ok {
+			// Sent already; only the record failed. Record it, never resend.
+			if err := d.recordSent(ctx, t, o, r, at, false); err != nil {
+				return time.Time{}, err
+			}
+			sent = append(sent, at)
+			continue
+		}
+		if err := d.canRecord(ctx); err != nil {
+			return at.Add(max(d.Retry.Initial, time.Second)), nil
+		}
+		wasSent, again, err := d.send(ctx, t, o, at)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("deliver to %s: %w", t.Name, err)
-		}
-		sent, err := d.Store.SentTimes(ctx, t.Name, at.AddDate(0, -1, -1))
-		if err != nil {
-			return time.Time{}, fmt.Errorf("deliver to %s: %w", t.Name, err)
-		}
-		next, pick, err := d.choose(ctx, t, open, sent, at)
-		if err != nil || pick == nil {
-			return next, err
-		}
-		if err := d.send(ctx, t, *pick, at, now); err != nil {
 			return time.Time{}, err
 		}
+		if wasSent {
+			sent = append(sent, d.Clock.Now())
+		}
+		retry = earliest(retry, again)
 	}
 }
 
+func (d *Deliverer) receipt(o Delivery) (Receipt, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.receipts[deliveryID(o.Key, o.Target)]
+	return r, ok
+}
+
 // choose ends what can no longer go out and picks the next post to send
-// now, or says when to look again.
-func (d *Deliverer) choose(ctx context.Context, t Target, open []Delivery, sent []time.Time, at time.Time) (time.Time, *Delivery, error) {
-	var ready []Delivery
+// now (its index in open; -1: none), or says when to look again.
+func (d *Deliverer) choose(ctx context.Context, t Target, open *[]Delivery, sent []time.Time, at time.Time) (time.Time, int, error) {
 	var next time.Time
 	later := func(x time.Time) {
 		if next.IsZero() || x.Before(next) {
 			next = x
 		}
 	}
-	for _, o := range open {
+	for i, o := range *open {
 		if o.Status == StatusSending {
 			// A crash or shutdown interrupted this attempt: its outcome is
 			// unknown, so it is re-sent at once under the same idempotency
 			// key, whatever the gate says (the gate let it through before).
-			return time.Time{}, &o, nil
+			return time.Time{}, i, nil
+		}
+	}
+	kept := (*open)[:0]
+	var ready []int
+	for _, o := range *open {
+		if _, ok := d.receipt(o); ok {
+			kept = append(kept, o)
+			ready = append(ready, len(kept)-1)
+			continue
 		}
 		if !o.FirstTry.IsZero() && d.Retry.GiveUp > 0 && at.Sub(o.FirstTry) >= d.Retry.GiveUp {
 			if err := d.finish(ctx, o, StatusFailed, fmt.Sprintf("gave up after %s: %s", d.Retry.GiveUp, o.Reason), at); err != nil {
-				return time.Time{}, nil, err
+				return time.Time{}, -1, err
 			}
 			continue
 		}
 		if !o.Expires.IsZero() && !at.Before(o.Expires) {
 			if err := d.finish(ctx, o, StatusSkipped, expiredReason(o.Kind), at); err != nil {
-				return time.Time{}, nil, err
+				return time.Time{}, -1, err
 			}
 			continue
 		}
+		kept = append(kept, o)
 		wait := o.Due
 		if o.NextAttempt.After(wait) {
 			wait = o.NextAttempt
@@ -138,24 +227,68 @@ func (d *Deliverer) choose(ctx context.Context, t Target, open []Delivery, sent 
 			later(wait)
 			continue
 		}
-		ready = append(ready, o)
+		ready = append(ready, len(kept)-1)
 	}
+	*open = kept
 	if len(ready) == 0 {
-		return next, nil, nil
+		return next, -1, nil
+	}
+	for _, i := range ready {
+		if _, ok := d.receipt(kept[i]); ok {
+			return time.Time{}, i, nil // recording is not sending: no gate
+		}
 	}
 	if until := d.heldUntil(t.Name); until.After(at) {
 		later(until)
-		return next, nil, nil
+		return next, -1, nil
 	}
+	d.noteFlood(t, t.Gate.Flooded(at, sent), len(ready))
 	if slot := t.Gate.Next(at, sent); slot.After(at) {
 		later(slot)
-		return next, nil, nil
+		return next, -1, nil
 	}
-	sort.Slice(ready, func(i, j int) bool { return less(ready[i].Post, ready[j].Post) })
-	return time.Time{}, &ready[0], nil
+	sort.SliceStable(ready, func(i, j int) bool { return less(kept[ready[i]].Post, kept[ready[j]].Post) })
+	return time.Time{}, ready[0], nil
+}
+
+// noteFlood says loudly, once per episode, that a target's safety valve
+// holds its posts: something upstream posts far more than people do.
+func (d *Deliverer) noteFlood(t Target, flooded bool, waiting int) {
+	d.mu.Lock()
+	if d.flooded == nil {
+		d.flooded = map[string]bool{}
+	}
+	was := d.flooded[t.Name]
+	d.flooded[t.Name] = flooded
+	d.mu.Unlock()
+	switch {
+	case flooded && !was:
+		d.Logger.Error("max_per_hour reached: posts are held; look for a calendar or feed that floods",
+			"target", t.Name, "max_per_hour", t.Gate.MaxPerHour, "waiting", waiting)
+		if d.Observer != nil {
+			d.Observer.Flooded(t.Name)
+		}
+	case !flooded && was:
+		d.Logger.Info("max_per_hour no longer holds posts", "target", t.Name)
+	}
+}
+
+// Flooded lists the targets whose max_per_hour valve holds posts now.
+func (d *Deliverer) Flooded() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for name, on := range d.flooded {
+		if on {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (d *Deliverer) finish(ctx context.Context, o Delivery, st Status, reason string, at time.Time) error {
+	reason = d.redact(reason)
 	if err := d.Store.Finish(ctx, o.Key, o.Target, st, reason, at); err != nil {
 		return err
 	}
@@ -170,12 +303,20 @@ func (d *Deliverer) finish(ctx context.Context, o Delivery, st Status, reason st
 	return nil
 }
 
-// send makes one attempt. "sending" is on disk before the request leaves,
-// "sent" only after the platform accepted it.
-func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time, now func() time.Time) error {
+// send makes one attempt and reports whether the post went out, or when it
+// is retried (zero: it ended or went out). "sending"
+// is on disk before the request leaves, "sent" only after the platform
+// accepted it.
+func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time) (sent bool, retry time.Time, err error) {
+	// An earlier attempt whose outcome is unknown (cut short, or no clear
+	// answer) may have posted; one the platform refused outright did not.
+	id := deliveryID(o.Key, o.Target)
+	d.mu.Lock()
+	uncertain := o.Status == StatusSending || (o.Attempts > 0 && !d.refused[id])
+	d.mu.Unlock()
 	claimed, err := d.Store.MarkSending(ctx, o.Key, o.Target, at)
 	if err != nil || !claimed {
-		return err
+		return false, time.Time{}, err
 	}
 	if o.FirstTry.IsZero() {
 		o.FirstTry = at
@@ -192,33 +333,69 @@ func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time
 	receipt, err := t.Poster.Post(rctx, o.Post)
 	cancel()
 	wctx := context.WithoutCancel(ctx)
-	done := now()
-	if err == nil || errors.Is(err, ErrAlreadySent) {
-		if err != nil {
-			d.Logger.Info("platform says the post exists already: recorded as sent", "key", o.Key, "target", o.Target)
-		}
-		if err := d.Store.MarkSent(wctx, o.Key, o.Target, receipt, done); err != nil {
-			return err
-		}
-		d.Logger.Info("post sent", "key", o.Key, "target", o.Target, "kind", o.Kind, "url", receipt.URL, "attempt", o.Attempts)
-		if d.Observer != nil {
-			d.Observer.Finished(o.Target, o.Kind, StatusSent)
-		}
-		return nil
+	done := d.Clock.Now()
+	switch {
+	case err == nil:
+		return true, time.Time{}, d.recordSent(wctx, t, o, receipt, done, false)
+	case errors.Is(err, ErrAlreadySent), errors.Is(err, ErrDuplicate) && uncertain:
+		return true, time.Time{}, d.recordSent(wctx, t, o, receipt, done, true)
+	case errors.Is(err, ErrDuplicate):
+		d.Logger.Warn("platform refused the post as a duplicate of an earlier one with the same text", "key", o.Key, "target", o.Target)
+		return false, time.Time{}, d.finish(wctx, o, StatusFailed, "refused as duplicate content: an earlier post to this account has the same text; nothing went out ("+d.redact(err.Error())+")", done)
 	}
-	reason := err.Error()
+	reason := d.redact(err.Error())
 	var de *DeliveryError
 	if errors.As(err, &de) && de.Permanent {
-		return d.finish(wctx, o, StatusFailed, reason, done)
+		return false, time.Time{}, d.finish(wctx, o, StatusFailed, reason, done)
 	}
 	retryAt := done.Add(d.Retry.Delay(o.Attempts))
+	refused := false
 	if de != nil && !de.RetryAt.IsZero() {
-		retryAt = de.RetryAt
+		// A rate limit is a clear refusal: nothing went out.
+		retryAt, refused = de.RetryAt, true
 		d.hold(t.Name, retryAt)
 	}
+	d.mu.Lock()
+	if d.refused == nil {
+		d.refused = map[string]bool{}
+	}
+	d.refused[id] = refused
+	d.mu.Unlock()
 	if d.Retry.GiveUp > 0 && retryAt.Sub(o.FirstTry) >= d.Retry.GiveUp {
-		return d.finish(wctx, o, StatusFailed, fmt.Sprintf("gave up after %s: %s", d.Retry.GiveUp, reason), done)
+		return false, time.Time{}, d.finish(wctx, o, StatusFailed, fmt.Sprintf("gave up after %s: %s", d.Retry.GiveUp, reason), done)
 	}
 	d.Logger.Warn("post failed, will retry", "key", o.Key, "target", o.Target, "attempt", o.Attempts, "retry_at", retryAt.Format(time.RFC3339), "error", reason)
-	return d.Store.MarkRetry(wctx, o.Key, o.Target, retryAt, reason, done)
+	return false, retryAt, d.Store.MarkRetry(wctx, o.Key, o.Target, retryAt, reason, done)
+}
+
+// recordSent records a post the platform has. When the record fails (a
+// full disk), the receipt is kept in memory and recording is retried by
+// the next passes; the post is never sent again by this process.
+func (d *Deliverer) recordSent(ctx context.Context, t Target, o Delivery, r Receipt, at time.Time, existed bool) error {
+	id := deliveryID(o.Key, o.Target)
+	if err := d.Store.MarkSent(ctx, o.Key, o.Target, r, at); err != nil {
+		d.mu.Lock()
+		if d.receipts == nil {
+			d.receipts = map[string]Receipt{}
+		}
+		_, again := d.receipts[id]
+		d.receipts[id] = r
+		d.mu.Unlock()
+		if !again {
+			d.Logger.Error("post sent but not recorded: recording is retried, the post is not sent again", "key", o.Key, "target", o.Target, "error", err)
+		}
+		return fmt.Errorf("record %s as sent: %w", o, err)
+	}
+	d.mu.Lock()
+	delete(d.receipts, id)
+	delete(d.refused, id)
+	d.mu.Unlock()
+	if existed {
+		d.Logger.Info("platform says the post exists already: recorded as sent", "key", o.Key, "target", o.Target)
+	}
+	d.Logger.Info("post sent", "key", o.Key, "target", o.Target, "kind", o.Kind, "url", r.URL, "attempt", o.Attempts)
+	if d.Observer != nil {
+		d.Observer.Finished(o.Target, o.Kind, StatusSent)
+	}
+	return nil
 }

@@ -4,18 +4,31 @@ import (
 	"container/heap"
 	"sort"
 	"time"
-
-	"github.com/lumohanke/lumobot/config"
 )
 
 // Gate paces one target: quiet hours, the least gap between two posts, and
-// how many posts a rolling day and a calendar month allow.
+// how many posts a rolling hour, day and calendar month allow.
 type Gate struct {
-	Quiet    config.QuietHours
+	Quiet    QuietHours
 	Location *time.Location
 	MinGap   time.Duration
 	Daily    int // 0: no limit
 	Monthly  int // 0: no limit
+	// MaxPerHour is a safety valve, not pacing: more posts in a rolling
+	// hour than a communications team ever makes means something upstream
+	// floods (a hostile calendar, a broken feed). The rest is held, loudly.
+	MaxPerHour int // 0: off
+}
+
+// Flooded reports whether the safety valve holds the target at t: sent
+// holds MaxPerHour posts or more within the hour before t.
+func (g Gate) Flooded(t time.Time, sent []time.Time) bool {
+	return g.MaxPerHour > 0 && len(within(sent, t, time.Hour)) >= g.MaxPerHour
+}
+
+// within returns the part of sent (ascending) after t-d.
+func within(sent []time.Time, t time.Time, d time.Duration) []time.Time {
+	return sent[sort.Search(len(sent), func(i int) bool { return sent[i].After(t.Add(-d)) }):]
 }
 
 // Next returns the earliest time not before t at which the target may post,
@@ -28,11 +41,16 @@ func (g Gate) Next(t time.Time, sent []time.Time) time.Time {
 				next = free
 			}
 		}
-		if g.Daily > 0 {
-			// The post that leaves the 24 h window makes room.
-			in := sent[sort.Search(len(sent), func(i int) bool { return sent[i].After(next.Add(-24 * time.Hour)) }):]
-			if len(in) >= g.Daily {
-				if free := in[len(in)-g.Daily].Add(24 * time.Hour); free.After(next) {
+		// The post that leaves the rolling window makes room.
+		for _, w := range [...]struct {
+			n int
+			d time.Duration
+		}{{g.Daily, 24 * time.Hour}, {g.MaxPerHour, time.Hour}} {
+			if w.n <= 0 {
+				continue
+			}
+			if in := within(sent, next, w.d); len(in) >= w.n {
+				if free := in[len(in)-w.n].Add(w.d); free.After(next) {
 					next = free
 				}
 			}
@@ -54,7 +72,7 @@ func (g Gate) Next(t time.Time, sent []time.Time) time.Time {
 }
 
 // QuietEnd returns t, or the end of the quiet hours t falls in.
-func QuietEnd(q config.QuietHours, t time.Time, loc *time.Location) time.Time {
+func QuietEnd(q QuietHours, t time.Time, loc *time.Location) time.Time {
 	if !q.Set {
 		return t
 	}

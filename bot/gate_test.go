@@ -1,40 +1,22 @@
-package bot
+package bot_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/lumohanke/lumobot/config"
+	"github.com/lumohanke/lumobot/bot"
 )
 
-var helsinki = mustLoad("Europe/Helsinki")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
-func hel(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, helsinki)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
 func TestQuietEnd(t *testing.T) {
-	night := config.QuietHours{Start: config.ClockTime{Hour: 21}, End: config.ClockTime{Hour: 7, Minute: 30}, Set: true}
-	early := config.QuietHours{Start: config.ClockTime{Hour: 1}, End: config.ClockTime{Hour: 6}, Set: true}
+	night := bot.QuietHours{Start: bot.TimeOfDay{Hour: 21}, End: bot.TimeOfDay{Hour: 7, Minute: 30}, Set: true}
+	early := bot.QuietHours{Start: bot.TimeOfDay{Hour: 1}, End: bot.TimeOfDay{Hour: 6}, Set: true}
 	for _, tc := range []struct {
 		name string
-		q    config.QuietHours
+		q    bot.QuietHours
 		at   string
 		want string
 	}{
-		{"none", config.QuietHours{}, "2021-05-05 23:00", "2021-05-05 23:00"},
+		{"none", bot.QuietHours{}, "2021-05-05 23:00", "2021-05-05 23:00"},
 		{"before start", night, "2021-05-05 20:59", "2021-05-05 20:59"},
 		{"at start", night, "2021-05-05 21:00", "2021-05-06 07:30"},
 		{"after midnight", night, "2021-05-06 03:00", "2021-05-06 07:30"},
@@ -46,9 +28,9 @@ func TestQuietEnd(t *testing.T) {
 		{"fall-back night", night, "2021-10-30 22:00", "2021-10-31 07:30"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := QuietEnd(tc.q, hel(tc.at), helsinki)
+			got := bot.QuietEnd(tc.q, hel(tc.at), helsinki)
 			if want := hel(tc.want); !got.Equal(want) {
-				t.Errorf("QuietEnd(%s) = %s, want %s", tc.at, got.In(helsinki), want)
+				t.Errorf("bot.QuietEnd(%s) = %s, want %s", tc.at, got.In(helsinki), want)
 			}
 		})
 	}
@@ -58,23 +40,30 @@ func TestGateNext(t *testing.T) {
 	at := hel("2021-05-05 12:00")
 	for _, tc := range []struct {
 		name string
-		gate Gate
+		gate bot.Gate
 		sent []time.Time
 		want time.Time
 	}{
-		{"free", Gate{Location: helsinki}, nil, at},
-		{"min gap", Gate{Location: helsinki, MinGap: 10 * time.Minute}, []time.Time{at.Add(-4 * time.Minute)}, at.Add(6 * time.Minute)},
-		{"min gap passed", Gate{Location: helsinki, MinGap: 10 * time.Minute}, []time.Time{at.Add(-11 * time.Minute)}, at},
-		{"daily limit reached", Gate{Location: helsinki, Daily: 2}, []time.Time{at.Add(-20 * time.Hour), at.Add(-time.Hour)}, at.Add(4 * time.Hour)},
-		{"daily limit with older post", Gate{Location: helsinki, Daily: 2}, []time.Time{at.Add(-30 * time.Hour), at.Add(-time.Hour)}, at},
-		{"monthly limit", Gate{Location: helsinki, Monthly: 1}, []time.Time{hel("2021-05-01 10:00")}, hel("2021-06-01 00:00")},
-		{"gap pushes into quiet hours", Gate{Location: helsinki, MinGap: 2 * time.Hour,
-			Quiet: config.QuietHours{Start: config.ClockTime{Hour: 13}, End: config.ClockTime{Hour: 15}, Set: true}},
+		{"free", bot.Gate{Location: helsinki}, nil, at},
+		{"min gap", bot.Gate{Location: helsinki, MinGap: 10 * time.Minute}, []time.Time{at.Add(-4 * time.Minute)}, at.Add(6 * time.Minute)},
+		{"min gap passed", bot.Gate{Location: helsinki, MinGap: 10 * time.Minute}, []time.Time{at.Add(-11 * time.Minute)}, at},
+		{"daily limit reached", bot.Gate{Location: helsinki, Daily: 2}, []time.Time{at.Add(-20 * time.Hour), at.Add(-time.Hour)}, at.Add(4 * time.Hour)},
+		{"daily limit with older post", bot.Gate{Location: helsinki, Daily: 2}, []time.Time{at.Add(-30 * time.Hour), at.Add(-time.Hour)}, at},
+		{"monthly limit", bot.Gate{Location: helsinki, Monthly: 1}, []time.Time{hel("2021-05-01 10:00")}, hel("2021-06-01 00:00")},
+		{"gap pushes into quiet hours", bot.Gate{Location: helsinki, MinGap: 2 * time.Hour,
+			Quiet: bot.QuietHours{Start: bot.TimeOfDay{Hour: 13}, End: bot.TimeOfDay{Hour: 15}, Set: true}},
 			[]time.Time{at.Add(-time.Hour)}, hel("2021-05-05 15:00")},
+		{"max per hour reached", bot.Gate{Location: helsinki, MaxPerHour: 2},
+			[]time.Time{at.Add(-50 * time.Minute), at.Add(-10 * time.Minute)}, at.Add(10 * time.Minute)},
+		{"max per hour: older posts do not count", bot.Gate{Location: helsinki, MaxPerHour: 2},
+			[]time.Time{at.Add(-61 * time.Minute), at.Add(-10 * time.Minute)}, at},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.gate.Next(at, tc.sent); !got.Equal(tc.want) {
 				t.Errorf("Next = %s, want %s", got.In(helsinki), tc.want.In(helsinki))
+			}
+			if flooded, want := tc.gate.Flooded(at, tc.sent), tc.gate.MaxPerHour > 0 && !tc.want.Equal(at); flooded != want {
+				t.Errorf("Flooded = %v, want %v", flooded, want)
 			}
 		})
 	}
@@ -82,13 +71,13 @@ func TestGateNext(t *testing.T) {
 
 func TestSimulatePriorityAndSkips(t *testing.T) {
 	now := hel("2021-05-05 09:00")
-	g := Gate{Location: helsinki, MinGap: time.Hour}
-	posts := []Post{
-		{Key: "news:a:old", Kind: KindNews, Due: now, Order: hel("2021-05-01 10:00")},
-		{Key: "news:a:new", Kind: KindNews, Due: now, Order: hel("2021-05-04 10:00")},
-		{Key: "reminder:late:1h", Kind: KindReminder, Due: now, Order: hel("2021-05-05 12:00"), Expires: hel("2021-05-05 09:30")},
-		{Key: "reminder:soon:1h", Kind: KindReminder, Due: now, Order: hel("2021-05-05 11:00"), Expires: hel("2021-05-05 11:00")},
-		{Key: "announcement:x:once", Kind: KindAnnouncement, Due: now},
+	g := bot.Gate{Location: helsinki, MinGap: time.Hour}
+	posts := []bot.Post{
+		{Key: "news:a:old", Kind: bot.KindNews, Due: now, Order: hel("2021-05-01 10:00")},
+		{Key: "news:a:new", Kind: bot.KindNews, Due: now, Order: hel("2021-05-04 10:00")},
+		{Key: "reminder:late:1h", Kind: bot.KindReminder, Due: now, Order: hel("2021-05-05 12:00"), Expires: hel("2021-05-05 09:30")},
+		{Key: "reminder:soon:1h", Kind: bot.KindReminder, Due: now, Order: hel("2021-05-05 11:00"), Expires: hel("2021-05-05 11:00")},
+		{Key: "announcement:x:once", Kind: bot.KindAnnouncement, Due: now},
 	}
 	got := g.Simulate(posts, nil, now)
 	want := []struct {

@@ -1,50 +1,22 @@
-package bot
+package bot_test
 
 import (
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/lumohanke/lumobot/config"
+	"github.com/lumohanke/lumobot/bot"
 	"github.com/lumohanke/lumobot/feeds"
 )
 
-// loadConfig writes yaml to a file and loads it as lumobot would.
-func loadConfig(t testing.TB, yaml string) *config.Config {
-	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "lumobot.yaml")
-	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(config.Options{File: path, Env: func(string) (string, bool) { return "", false }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
-
-func newPlanner(t testing.TB, yaml string) *Planner {
-	t.Helper()
-	pl, err := NewPlanner(loadConfig(t, yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pl
-}
-
 func TestReminderDue(t *testing.T) {
-	rule := func(before, at string) config.Reminder {
-		r := config.Reminder{Before: before, At: at}
-		r.Offset, _ = config.ParseDuration(before)
+	m := newModel(t)
+	rule := func(before, at string) bot.Rule {
 		if at != "" {
-			c, _ := config.ParseClock(at)
-			r.Clock = &c
+			before += "@" + at
 		}
-		return r
+		return m.rule(before, "{{.Title}}")
 	}
 	for _, tc := range []struct {
 		name, start, before, at, want string
@@ -62,7 +34,7 @@ func TestReminderDue(t *testing.T) {
 		{"7d at 09:00 over fall back", "2021-11-03 13:30", "7d", "09:00", "2021-10-27 09:00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ReminderDue(hel(tc.start), rule(tc.before, tc.at), helsinki)
+			got := bot.ReminderDue(hel(tc.start), rule(tc.before, tc.at), helsinki)
 			if want := hel(tc.want); !got.Equal(want) {
 				t.Errorf("due %s, want %s", got.In(helsinki).Format(time.RFC3339), want.Format(time.RFC3339))
 			}
@@ -70,46 +42,26 @@ func TestReminderDue(t *testing.T) {
 	}
 	// 2h before 05:00 EEST is 02:00 EET: two real hours, across the gap.
 	start := hel("2021-03-28 05:00")
-	if d := start.Sub(ReminderDue(start, rule("2h", ""), helsinki)); d != 2*time.Hour {
+	if d := start.Sub(bot.ReminderDue(start, rule("2h", ""), helsinki)); d != 2*time.Hour {
 		t.Errorf("2h before spans %s of real time", d)
 	}
 }
 
-const plannerConfig = `
-timezone: Europe/Helsinki
-language: fi
-hashtags: ["#LUMOhanke"]
-schedule:
-  late_grace: 6h
-reminders:
-  - before: 7d
-    at: "09:00"
-  - before: 1d
-    at: "09:00"
-  - before: 1h
-events:
-  - id: kehittajaryhma-2021-05
-    title: LUMO-hankkeen kehittäjäryhmä
-    start: 2021-05-05T13:30
-    end: 2021-05-05T15:00
-    location: Teams
-    link: https://lumo.example/lumo
-  - id: peruttu
-    title: Verkostotapaaminen
-    start: 2021-05-06T10:00
-    cancelled: true
-announcements:
-  - id: seuraa-lumoa
-    text: "Seuraa LUMOa ja kerro kuulumisesi!"
-    at: 2021-05-03T10:00
-  - id: viikkovinkki
-    text: "Viikon vinkki"
-    cron: "0 10 * * MON"
-    from: 2021-05-01
-    until: 2021-05-17
-`
+// plannerModel is LUMO's spring 2021: a meeting with three reminders, a
+// cancelled event, a one-off and a weekly announcement.
+func plannerModel(t testing.TB) *model {
+	m := newModel(t, "#LUMOhanke")
+	rules := m.rules("7d@09:00 1d@09:00 1h")
+	e := m.event("kehittajaryhma-2021-05", "LUMO-hankkeen kehittäjäryhmä", hel("2021-05-05 13:30"), hel("2021-05-05 15:00"), rules)
+	e.Location, e.Link = "Teams", "https://lumo.example/lumo"
+	m.event("peruttu", "Verkostotapaaminen", hel("2021-05-06 10:00"), hel("2021-05-06 10:00"), rules).Cancelled = true
+	m.once("seuraa-lumoa", "Seuraa LUMOa ja kerro kuulumisesi!", hel("2021-05-03 10:00"))
+	// until 2021-05-17, a date alone, includes that day
+	m.recurring("viikkovinkki", "Viikon vinkki", "0 10 * * MON", hel("2021-05-01 00:00"), hel("2021-05-18 00:00"))
+	return m
+}
 
-func keys(ds []Draft) []string {
+func keys(ds []bot.Draft) []string {
 	var out []string
 	for _, d := range ds {
 		out = append(out, d.Key+"@"+d.Due.In(helsinki).Format("2006-01-02T15:04"))
@@ -119,7 +71,7 @@ func keys(ds []Draft) []string {
 }
 
 func TestPlanWindow(t *testing.T) {
-	pl := newPlanner(t, plannerConfig)
+	pl := bot.NewPlanner(plannerModel(t).Config)
 	evs := pl.ConfigEvents()
 	for _, tc := range []struct {
 		name, now, until string
@@ -165,7 +117,7 @@ func TestPlanWindow(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			drafts, dropped := pl.Plan(evs, Window{Now: hel(tc.now), Until: hel(tc.until)})
+			drafts, dropped, _ := pl.Plan(evs, bot.Window{Now: hel(tc.now), Until: hel(tc.until)})
 			got := keys(drafts)
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("planned:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
@@ -180,8 +132,8 @@ func TestPlanWindow(t *testing.T) {
 }
 
 func TestRenderFinnishReminder(t *testing.T) {
-	pl := newPlanner(t, plannerConfig)
-	drafts, _ := pl.Plan(pl.ConfigEvents(), Window{Now: hel("2021-05-04 09:30"), Until: hel("2021-05-04 10:00")})
+	pl := bot.NewPlanner(plannerModel(t).Config)
+	drafts, _, _ := pl.Plan(pl.ConfigEvents(), bot.Window{Now: hel("2021-05-04 09:30"), Until: hel("2021-05-04 10:00")})
 	posts, errs := pl.Render(drafts, "console", nil)
 	if len(errs) > 0 {
 		t.Fatal(errs)
@@ -200,22 +152,17 @@ func TestRenderFinnishReminder(t *testing.T) {
 // A daily 03:30 announcement must go out once a day, every day, for two
 // years: Helsinki skips 03:00–04:00 in March and repeats it in October.
 func TestCronAcrossDaylightSaving(t *testing.T) {
-	pl := newPlanner(t, `
-timezone: Europe/Helsinki
-announcements:
-  - id: yo
-    text: "Hyvää yötä"
-    cron: "30 3 * * *"
-schedule:
-  late_grace: 1h
-`)
+	m := newModel(t)
+	m.LateGrace = time.Hour
+	m.recurring("yo", "Hyvää yötä", "30 3 * * *", time.Time{}, time.Time{})
+	pl := bot.NewPlanner(m.Config)
 	perDay := map[string][]string{}
 	start := hel("2021-01-01 00:00")
 	// Walk as the daemon would: each step plans [now, now+1h) and keeps
 	// what is due in it.
 	seen := map[string]bool{}
 	for now := start; now.Before(start.AddDate(2, 0, 0)); now = now.Add(time.Hour) {
-		drafts, _ := pl.Plan(nil, Window{Now: now, Until: now.Add(time.Hour)})
+		drafts, _, _ := pl.Plan(nil, bot.Window{Now: now, Until: now.Add(time.Hour)})
 		for _, d := range drafts {
 			if d.Due.Before(now) || seen[d.Key] {
 				continue
@@ -251,16 +198,10 @@ schedule:
 }
 
 func TestNewsDrafts(t *testing.T) {
-	pl := newPlanner(t, `
-timezone: Europe/Helsinki
-feeds:
-  - name: uutiset
-    url: news.xml
-    backfill: 1
-    max_age: 7d
-    include: ["lumo"]
-    exclude: ["peruttu"]
-`)
+	m := newModel(t)
+	f := bot.Feed{Name: "uutiset", Kind: bot.FeedNews, Backfill: 1, MaxAge: 7 * 24 * time.Hour,
+		Include: []string{"lumo"}, Exclude: []string{"peruttu"}, Template: m.News}
+	pl := bot.NewPlanner(m.Config)
 	now := hel("2021-06-10 12:00")
 	items := []feeds.Item{
 		{ID: "a", Title: "LUMO uutinen A", Published: hel("2021-06-09 10:00")},
@@ -282,7 +223,8 @@ feeds:
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, d := range pl.NewsDrafts(0, items, tc.first, tc.unseen, now) {
+			drafts, _ := pl.NewsDrafts(f, items, tc.first, tc.unseen, now)
+			for _, d := range drafts {
 				got = append(got, d.Key)
 				if d.Due != now {
 					t.Errorf("%s due %s, want now", d.Key, d.Due)
@@ -298,14 +240,10 @@ feeds:
 // Render works in parallel batches and renders identical drafts once; the
 // result must be exactly what rendering each draft alone gives, in order.
 func TestRenderBatchEqualsOneByOne(t *testing.T) {
-	pl := newPlanner(t, plannerConfig+`
-  - id: tunneittain
-    text: "Tunnin vinkki"
-    cron: "0 * * * *"
-    from: 2021-04-01
-    until: 2021-05-31
-`)
-	drafts, _ := pl.Plan(pl.ConfigEvents(), Window{Now: hel("2021-04-01 00:00"), Until: hel("2021-06-01 00:00")})
+	m := plannerModel(t)
+	m.recurring("tunneittain", "Tunnin vinkki", "0 * * * *", hel("2021-04-01 00:00"), hel("2021-06-01 00:00"))
+	pl := bot.NewPlanner(m.Config)
+	drafts, _, _ := pl.Plan(pl.ConfigEvents(), bot.Window{Now: hel("2021-04-01 00:00"), Until: hel("2021-06-01 00:00")})
 	if len(drafts) < 1000 {
 		t.Fatalf("only %d drafts", len(drafts))
 	}
@@ -314,64 +252,12 @@ func TestRenderBatchEqualsOneByOne(t *testing.T) {
 		t.Fatalf("%d posts, %v", len(all), errs)
 	}
 	for i, d := range drafts {
-		one, errs := pl.Render([]Draft{d}, "t", nil)
+		one, errs := pl.Render([]bot.Draft{d}, "t", nil)
 		if len(errs) > 0 || len(one) != 1 {
 			t.Fatalf("%s: %v", d.Key, errs)
 		}
 		if one[0] != all[i] {
 			t.Fatalf("draft %d (%s):\n batch %+v\n alone %+v", i, d.Key, all[i], one[0])
-		}
-	}
-}
-
-// The most specific template wins: a rule's own, then the event's, then the
-// kind's; an event's own reminder list replaces the global one.
-func TestTemplateOverrides(t *testing.T) {
-	pl := newPlanner(t, `
-timezone: Europe/Helsinki
-hashtags: ["#LUMOhanke"]
-templates:
-  reminder: "Yleinen: {{.Title}}"
-reminders:
-  - before: 1d
-    at: "09:00"
-  - before: 1h
-    template: "Tunti: {{.Title}} klo {{time .Start}}"
-events:
-  - id: oletus
-    title: Oletus
-    start: 2021-05-05T13:30
-  - id: oma
-    title: Oma
-    start: 2021-05-06T10:00
-    template: "Tapahtuman oma: {{.Title}} {{weekday .Start}}"
-    reminders:
-      - before: 2d
-        at: "12:00"
-      - before: 30m
-        template: "Puoli tuntia: {{.Title}}"
-`)
-	drafts, _ := pl.Plan(pl.ConfigEvents(), Window{Now: hel("2021-05-01 00:00"), Until: hel("2021-05-07 00:00")})
-	posts, errs := pl.Render(drafts, "t", nil)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	got := map[string]string{}
-	for _, p := range posts {
-		got[p.Key] = p.Text
-	}
-	want := map[string]string{
-		"reminder:oletus:1d@09:00": "Yleinen: Oletus #LUMOhanke",
-		"reminder:oletus:1h":       "Tunti: Oletus klo 13.30 #LUMOhanke",
-		"reminder:oma:2d@12:00":    "Tapahtuman oma: Oma to #LUMOhanke",
-		"reminder:oma:30m":         "Puoli tuntia: Oma #LUMOhanke",
-	}
-	if len(got) != len(want) {
-		t.Errorf("got %d posts %v, want %d", len(got), got, len(want))
-	}
-	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("%s = %q, want %q", k, got[k], w)
 		}
 	}
 }

@@ -29,6 +29,8 @@ type Metrics struct {
 	posts         *prometheus.CounterVec
 	reloads       *prometheus.CounterVec
 	reloadSuccess prometheus.Gauge
+	feedWarnings  *prometheus.GaugeVec
+	floods        *prometheus.CounterVec
 
 	mu   sync.Mutex
 	next time.Time        // zero: nothing planned
@@ -70,13 +72,21 @@ func NewMetrics(reg prometheus.Registerer, depth DepthFunc) *Metrics {
 			Name: "lumobot_config_last_reload_successful",
 			Help: "1 if the last config reload succeeded (or none was tried), 0 if it failed.",
 		}),
+		feedWarnings: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "lumobot_feed_warnings",
+			Help: "What the parser fixed or dropped in the feed's last good read (events without a start, dates out of range, rules refused), by feed.",
+		}, []string{"feed"}),
+		floods: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lumobot_flood_holds_total",
+			Help: "Times a target's max_per_hour safety valve started holding its posts, by target.",
+		}, []string{"target"}),
 		now: time.Now,
 	}
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
 	m.reloadSuccess.Set(1)
 
-	reg.MustRegister(m.polls, m.fetchErrors, m.lastSuccess, m.posts, m.reloads, m.reloadSuccess, nextDueCollector{m})
+	reg.MustRegister(m.polls, m.fetchErrors, m.lastSuccess, m.posts, m.reloads, m.reloadSuccess, m.feedWarnings, m.floods, nextDueCollector{m})
 	if depth != nil {
 		reg.MustRegister(outboxCollector{depth})
 	}
@@ -111,6 +121,22 @@ func (m *Metrics) Polled(feed string, notModified bool, err error, at time.Time)
 		m.polls.WithLabelValues(feed, "ok").Inc()
 	}
 	m.lastSuccess.WithLabelValues(feed).Set(unixSeconds(at))
+}
+
+// Warned sets a feed's number of parse warnings.
+func (m *Metrics) Warned(feed string, n int) {
+	if m == nil {
+		return
+	}
+	m.feedWarnings.WithLabelValues(feed).Set(float64(n))
+}
+
+// Flooded counts a target's safety valve starting to hold posts.
+func (m *Metrics) Flooded(target string) {
+	if m == nil {
+		return
+	}
+	m.floods.WithLabelValues(target).Inc()
 }
 
 // Finished counts a delivery that ended. Statuses other than sent, failed

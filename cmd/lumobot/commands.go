@@ -38,8 +38,9 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// Templates first: a broken one is exit 2 before any file is made.
-			if _, err := bot.NewPlanner(cfg); err != nil {
+			// Compiled first: a broken template is exit 2 before any file is made.
+			core, err := compile(cfg)
+			if err != nil {
 				return err
 			}
 			st, err := store.Open(cfg.State)
@@ -48,14 +49,14 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			}
 			defer st.Close()
 			if once {
-				a, err := newApp(cfg, st, log, env, nil)
+				a, err := newApp(cfg, core, st, log, env, nil)
 				if err != nil {
 					return err
 				}
 				defer a.Close()
-				return a.once(ctx, env)
+				return a.once(ctx)
 			}
-			return daemon(ctx, g, env, cfg, st, log, watch)
+			return daemon(ctx, g, env, cfg, core, st, log, watch)
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "one cycle: poll every source, plan, deliver what is due now, exit")
@@ -63,15 +64,15 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 	return cmd
 }
 
-// once is one cycle, for cron jobs and CI.
-func (a *app) once(ctx context.Context, env Env) error {
+// once is one cycle, for cron jobs and CI: a Step at the time it starts.
+func (a *app) once(ctx context.Context) error {
 	prepareTargets(ctx, a.targets, a.log)
-	now := env.Now()
+	now := a.clock.Now()
 	a.bot.Poll(ctx, now)
 	if _, err := a.bot.Plan(ctx, now); err != nil {
 		return err
 	}
-	_, err := a.bot.DeliverAll(ctx, env.Now)
+	_, err := a.bot.DeliverAll(ctx)
 	return err
 }
 
@@ -104,12 +105,16 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 				}
 				now = t
 			}
+			core, err := compile(cfg)
+			if err != nil {
+				return err
+			}
 			st, cleanup, err := openForReading(cfg.State)
 			if err != nil {
 				return err
 			}
 			defer cleanup()
-			a, err := newApp(cfg, st, log, env, nil)
+			a, err := newApp(cfg, core, st, log, env, nil)
 			if err != nil {
 				return err
 			}
@@ -336,11 +341,11 @@ func validateCmd(g *globals, env Env) *cobra.Command {
 				return err
 			}
 			defer closeTargets(ts)
-			pl, err := bot.NewPlanner(cfg)
+			core, err := compile(cfg)
 			if err != nil {
 				return err
 			}
-			warnings := warnings(cfg, pl, ts)
+			warnings := warnings(cfg, bot.NewPlanner(core), ts)
 			for _, w := range warnings {
 				fmt.Fprintln(env.Stderr, "warning:", w)
 			}
@@ -401,6 +406,7 @@ func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 				return err
 			}
 			defer closeTargets(ts)
+			redact := redactor(cfg.Secrets())
 			failed := 0
 			w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 			for _, t := range ts {
@@ -413,7 +419,7 @@ func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 				cancel()
 				if err != nil {
 					failed++
-					fmt.Fprintf(w, "%s\t%s\tFAILED\t%v\n", t.Name, t.Type, err)
+					fmt.Fprintf(w, "%s\t%s\tFAILED\t%s\n", t.Name, t.Type, redact(err.Error()))
 					continue
 				}
 				fmt.Fprintf(w, "%s\t%s\tok\t%s\n", t.Name, t.Type, who)

@@ -584,7 +584,7 @@ http:
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d deliveries still open after %d rounds", open, round)
+			t.Fatalf("%d deliveries still open after %d rounds:\n%s", open, round, dlvTail(logPath, 60))
 		}
 	}
 

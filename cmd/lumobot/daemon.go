@@ -23,12 +23,12 @@ import (
 // with watch, a change of the config file) loads and validates the config
 // anew; a valid one replaces the running generation once its in-flight
 // posts are done, an invalid one is logged and the old one keeps running.
-func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, st *store.Store, log *slog.Logger, watch bool) error {
+func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core bot.Config, st *store.Store, log *slog.Logger, watch bool) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := server.NewMetrics(reg, st.Counts)
 
-	a, err := newApp(cfg, st, log, env, metrics)
+	a, err := newApp(cfg, core, st, log, env, metrics)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, st *st
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runErr = a.bot.Run(gctx, env.Now)
+			runErr = a.bot.Run(gctx)
 		}()
 		done := make(chan struct{})
 		go func() { wg.Wait(); close(done) }()
@@ -130,8 +130,12 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, st *st
 				if err == nil && ncfg.State != cfg.State {
 					err = fmt.Errorf("state: changed from %s to %s; a new state path needs a restart", cfg.State, ncfg.State)
 				}
+				var ncore bot.Config
 				if err == nil {
-					next, err = newApp(ncfg, st, log, env, metrics)
+					ncore, err = compile(ncfg)
+				}
+				if err == nil {
+					next, err = newApp(ncfg, ncore, st, log, env, metrics)
 				}
 				if err != nil {
 					metrics.Reloaded(false)
@@ -178,7 +182,7 @@ func snapshot(ctx context.Context, a *app, now time.Time) (server.Snapshot, erro
 	}
 	for _, h := range a.bot.Health() {
 		snap.Feeds = append(snap.Feeds, server.FeedView{
-			Name: h.Name, URL: h.URL, Kind: h.Kind, LastOK: h.LastOK, LastError: h.LastError, LastErrorAt: h.LastErrorAt, Items: h.Items,
+			Name: h.Name, URL: h.URL, Kind: string(h.Kind), LastOK: h.LastOK, LastError: h.LastError, LastErrorAt: h.LastErrorAt, Items: h.Items,
 		})
 	}
 	return snap, nil

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"net/url"
 	"errors"
 	"fmt"
 	"io"
@@ -113,14 +115,14 @@ func (g *globals) logger(env Env, secrets []string) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
 	}
-	redact := strings.NewReplacer(redactPairs(secrets)...)
+	redact := redactor(secrets)
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 		if len(secrets) > 0 && a.Value.Kind() == slog.KindString {
-			a.Value = slog.StringValue(redact.Replace(a.Value.String()))
+			a.Value = slog.StringValue(redact(a.Value.String()))
 		}
 		if len(secrets) > 0 && a.Value.Kind() == slog.KindAny {
 			if err, ok := a.Value.Any().(error); ok {
-				a.Value = slog.StringValue(redact.Replace(err.Error()))
+				a.Value = slog.StringValue(redact(err.Error()))
 			}
 		}
 		return a
@@ -134,13 +136,34 @@ func (g *globals) logger(env Env, secrets []string) (*slog.Logger, error) {
 	return nil, usageError{fmt.Errorf("--log-format %q: want text or json", g.logFormat)}
 }
 
-func redactPairs(secrets []string) []string {
+// redactor returns a func that removes every secret from a text, also in
+// the forms a server may echo it back (URL-encoded, JSON-escaped).
+func redactor(secrets []string) func(string) string {
 	var pairs []string
 	for _, s := range secrets {
-		pairs = append(pairs, s, "[redacted]")
+		if s == "" {
+			continue
+		}
+		forms := []string{s, url.QueryEscape(s), url.PathEscape(s)}
+		if j, err := json.Marshal(s); err == nil {
+			forms = append(forms, string(j[1:len(j)-1]))
+		}
+		for _, f := range forms {
+			pairs = append(pairs, f, "[redacted]")
+		}
 	}
-	return pairs
+	if len(pairs) == 0 {
+		return func(s string) string { return s }
+	}
+	r := strings.NewReplacer(pairs...)
+	return r.Replace
 }
+
+// systemClock is the clock the daemon runs on: Env.Now, and real timers.
+type systemClock struct{ now func() time.Time }
+
+func (c systemClock) Now() time.Time                         { return c.now() }
+func (c systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 func versionCmd(env Env) *cobra.Command {
 	return &cobra.Command{

@@ -119,8 +119,8 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 			Target: bot.Target{
 				Name: tc.Name, Type: tc.Type, Poster: poster, Counter: counter, Timeout: tc.RequestTimeout,
 				Gate: bot.Gate{
-					Quiet: cfg.Schedule.Quiet, Location: cfg.Location, MinGap: cfg.Schedule.Gap,
-					Daily: tc.DailyLimit, Monthly: tc.MonthlyLimit,
+					Quiet: quietHours(cfg.Schedule.Quiet), Location: cfg.Location, MinGap: cfg.Schedule.Gap,
+					Daily: tc.DailyLimit, Monthly: tc.MonthlyLimit, MaxPerHour: maxPerHour(tc),
 				},
 			},
 			check: check,
@@ -168,18 +168,20 @@ func prepareTargets(ctx context.Context, ts []built, log *slog.Logger) {
 // app is everything one configuration runs with.
 type app struct {
 	cfg     *config.Config
+	core    bot.Config
 	store   *store.Store
 	bot     *bot.Bot
 	targets []built
 	log     *slog.Logger
+	clock   bot.Clock
 }
 
 func (a *app) Close() {
 	closeTargets(a.targets)
 }
 
-// newApp wires a bot for cfg over an open store.
-func newApp(cfg *config.Config, st *store.Store, log *slog.Logger, env Env, obs bot.Observer) (*app, error) {
+// newApp wires a bot for cfg, compiled as core, over an open store.
+func newApp(cfg *config.Config, core bot.Config, st *store.Store, log *slog.Logger, env Env, obs bot.Observer) (*app, error) {
 	ts, err := buildTargets(cfg, st, log, env)
 	if err != nil {
 		return nil, err
@@ -188,19 +190,33 @@ func newApp(cfg *config.Config, st *store.Store, log *slog.Logger, env Env, obs 
 	for i, t := range ts {
 		targets[i] = t.Target
 	}
-	b, err := bot.New(cfg, bot.Deps{
+	clock := systemClock{env.Now}
+	b := bot.New(core, bot.Deps{
 		Store:    st,
 		Fetcher:  &feeds.Fetcher{UserAgent: userAgent()},
-		Parsers:  bot.Parsers{News: news.Parse, Calendar: calendar.Parse},
+		Parsers:  parsers,
 		Targets:  targets,
+		Clock:    clock,
 		Logger:   log,
 		Observer: obs,
+		Redact:   redactor(cfg.Secrets()),
 	})
-	if err != nil {
-		closeTargets(ts)
-		return nil, err
-	}
-	return &app{cfg: cfg, store: st, bot: b, targets: ts, log: log}, nil
+	return &app{cfg: cfg, core: core, store: st, bot: b, targets: ts, log: log, clock: clock}, nil
 }
+
+// parsers are the real document parsers.
+var parsers = bot.Parsers{
+	News: func(body []byte, contentType, baseURL string) ([]feeds.Item, []error, error) {
+		items, err := news.Parse(body, contentType, baseURL)
+		return items, nil, err
+	},
+	Calendar: calendar.ParseWithWarnings,
+}
+
+// defaultMaxPerHour is the safety valve's default: no communications team
+// posts 20 times an hour to one account, a flooding source easily does.
+const defaultMaxPerHour = 20
+
+func maxPerHour(config.Target) int { return defaultMaxPerHour }
 
 var _ io.Closer = (*store.Store)(nil)

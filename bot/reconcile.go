@@ -1,0 +1,180 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Keys of the core's own values in the state.
+const (
+	// sinceKey holds when this state first planned: nothing due before it
+	// is caught up.
+	sinceKey = "bot:since"
+	// plannedKey holds when the last plan ran: what fell due after it and
+	// can no longer go out was missed, and is recorded so.
+	plannedKey = "bot:planned"
+)
+
+// since returns when this state first planned; the first time, with
+// record, it records now. Preview (record false) of an empty state plans
+// from now on.
+func (b *Bot) since(ctx context.Context, now time.Time, record bool) (time.Time, error) {
+	t, ok, err := b.moment(ctx, sinceKey)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if ok {
+		if t.After(now) {
+			t = now // a preview of the past
+		}
+		return t, nil
+	}
+	if record {
+		if err := b.putMoment(ctx, sinceKey, now); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return now, nil
+}
+
+func (b *Bot) moment(ctx context.Context, key string) (time.Time, bool, error) {
+	v, ok, err := b.deps.Store.Get(ctx, key)
+	if err != nil || !ok {
+		return time.Time{}, false, err
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(v))
+	if err != nil {
+		return time.Time{}, false, nil // unreadable: as if never recorded
+	}
+	return t, true, nil
+}
+
+func (b *Bot) putMoment(ctx context.Context, key string, t time.Time) error {
+	return b.deps.Store.Put(ctx, key, []byte(t.UTC().Format(time.RFC3339Nano)))
+}
+
+// lookahead is how far Plan looks past now, to find the next due time and
+// to move pending posts whose event moved.
+const lookahead = 36 * time.Hour
+
+// Plan writes the reminders and announcements due at now into the outbox,
+// updates pending ones (edited text, moved events), ends those no longer
+// planned, records what fell due while nothing planned and can no longer
+// go out, and returns when the next one falls due (zero: none soon).
+func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
+	defer b.watch.begin("plan", b.deps.Clock.Now())()
+	since, err := b.since(ctx, now, true)
+	if err != nil {
+		return time.Time{}, err
+	}
+	last, _, err := b.moment(ctx, plannedKey)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if last.After(now) {
+		last = time.Time{} // the clock went back: nothing to tell
+	}
+	drafts, dropped, missed := b.planner.Plan(b.Events(now, now.Add(lookahead)), Window{Since: since, Last: last, Now: now, Until: now.Add(lookahead)})
+	planned := map[string]bool{}
+	for _, d := range drafts {
+		planned[d.Key] = true
+	}
+	var next time.Time
+	var errs []error
+	for _, t := range b.deps.Targets {
+		open, err := b.deps.Store.Open(ctx, t.Name)
+		if err != nil {
+			return time.Time{}, err
+		}
+		isOpen := map[string]bool{}
+		for _, o := range open {
+			isOpen[o.Key] = true
+			if o.Status != StatusPending || o.Kind == KindNews || planned[o.Key] {
+				continue
+			}
+			reason, ok := dropped[o.Key]
+			if !ok {
+				reason = "no longer planned: its event or announcement was removed or changed"
+			}
+			if err := b.deliverer.finish(ctx, o, StatusSkipped, reason, now); err != nil {
+				return time.Time{}, err
+			}
+		}
+		if err := b.recordMissed(ctx, t, missed, isOpen, now); err != nil {
+			errs = append(errs, err)
+		}
+		var due []Draft
+		for _, d := range drafts {
+			if !d.Due.After(now) || isOpen[d.Key] {
+				due = append(due, d)
+			} else if next.IsZero() || d.Due.Before(next) {
+				next = d.Due
+			}
+		}
+		posts, rerrs := b.planner.Render(due, t.Name, t.Counter)
+		for _, err := range rerrs {
+			b.log.Error("cannot render post", "target", t.Name, "error", err)
+		}
+		if err := b.deps.Store.Enqueue(ctx, posts, now); err != nil {
+			errs = append(errs, fmt.Errorf("enqueue for %s: %w", t.Name, err))
+		}
+	}
+	if len(errs) == 0 {
+		if err := b.putMoment(ctx, plannedKey, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if b.deps.Observer != nil {
+		b.deps.Observer.NextDue(next)
+	}
+	return next, errors.Join(errs...)
+}
+
+// recordMissed writes what fell due while nothing planned (lumobot was
+// down) and can no longer go out as skipped deliveries, with the reason,
+// each logged once: nothing vanishes without a trace.
+func (b *Bot) recordMissed(ctx context.Context, t Target, missed []Missed, isOpen map[string]bool, now time.Time) error {
+	if len(missed) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(missed))
+	for _, m := range missed {
+		keys = append(keys, m.Key)
+	}
+	ended, err := b.deps.Store.Ended(ctx, t.Name, keys)
+	if err != nil {
+		return err
+	}
+	var todo []Missed
+	var drafts []Draft
+	for _, m := range missed {
+		if !isOpen[m.Key] && !ended[m.Key] {
+			todo = append(todo, m)
+			drafts = append(drafts, m.Draft)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	posts := make([]Post, len(todo))
+	for i, m := range todo {
+		// The text as it would have been, where it can be rendered, so that
+		// the record says what did not go out.
+		posts[i] = Post{Key: m.Key, Kind: m.Kind, Target: t.Name, Due: m.Due, Text: "(" + m.Key + ")", Link: m.Link, Lang: b.cfg.Language, Expires: m.Expires, Order: m.Order}
+	}
+	if rendered, errs := b.planner.Render(drafts, t.Name, t.Counter); len(errs) == 0 && len(rendered) == len(posts) {
+		posts = rendered
+	}
+	if err := b.deps.Store.Enqueue(ctx, posts, now); err != nil {
+		return fmt.Errorf("record missed posts for %s: %w", t.Name, err)
+	}
+	for i, m := range todo {
+		d := Delivery{Post: posts[i]}
+		if err := b.deliverer.finish(ctx, d, StatusSkipped, "missed while lumobot was not running: "+m.Reason, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}

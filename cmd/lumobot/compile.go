@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/render"
+	"github.com/lumohanke/lumobot/config"
+)
+
+// compile turns the loaded config into the core's own model, once: every
+// template parsed and tried on sample data (a bad one is a config error,
+// exit 2), resolved to the rule, feed or event that uses it; cron
+// schedules parsed; times and durations as read by config. The core never
+// looks a template up by key, so a typo cannot fall back to a default.
+func compile(cfg *config.Config) (bot.Config, error) {
+	c := &compiler{cfg: cfg, r: render.New(cfg.Language, cfg.Hashtags)}
+	out := bot.Config{
+		Location:    cfg.Location,
+		Language:    cfg.Language,
+		Renderer:    c.r,
+		Concurrency: cfg.Schedule.Concurrency,
+		Quiet:       quietHours(cfg.Schedule.Quiet),
+		LateGrace:   cfg.Schedule.Grace,
+		Retry:       bot.Retry{Initial: cfg.Schedule.RetryFirst, Max: cfg.Schedule.RetryCeiling, GiveUp: cfg.Schedule.GiveUp},
+	}
+	poll, err := config.ParseCron(cfg.Schedule.Poll, cfg.Location)
+	if err != nil {
+		c.problem("schedule.poll: %v", err)
+	}
+	out.Poll = poll
+
+	defaults := map[bot.Kind]*render.Template{}
+	for kind, text := range map[bot.Kind]string{
+		bot.KindNews: cfg.Templates.News, bot.KindReminder: cfg.Templates.Reminder, bot.KindAnnouncement: cfg.Templates.Announcement,
+	} {
+		if text == "" {
+			text = render.Default(string(kind))
+		}
+		defaults[kind] = c.template("templates."+string(kind), text, kind)
+	}
+	out.News = defaults[bot.KindNews]
+
+	// The global rules' own templates, by the rule's name: an event using
+	// a global rule gets its template unless it or its feed has its own.
+	global := map[string]*render.Template{}
+	for i, r := range cfg.Reminders {
+		if t := c.optional(fmt.Sprintf("reminders[%d].template", i), r.Template, bot.KindReminder); t != nil && global[r.Key()] == nil {
+			global[r.Key()] = t
+		}
+	}
+	rules := func(source string, own []config.Reminder, sourceTemplate string) []bot.Rule {
+		list, key := own, source+".reminders"
+		if len(list) == 0 {
+			list, key = cfg.Reminders, ""
+		}
+		srcTmpl := c.optional(source+".template", sourceTemplate, bot.KindReminder)
+		out := make([]bot.Rule, 0, len(list))
+		for j, r := range list {
+			var t *render.Template
+			if key != "" {
+				t = c.optional(fmt.Sprintf("%s[%d].template", key, j), r.Template, bot.KindReminder)
+			}
+			for _, next := range []*render.Template{srcTmpl, global[r.Key()], defaults[bot.KindReminder]} {
+				if t == nil {
+					t = next
+				}
+			}
+			rule := bot.Rule{Before: r.Offset, Name: r.Key(), Template: t}
+			if r.Clock != nil {
+				rule.At = &bot.TimeOfDay{Hour: r.Clock.Hour, Minute: r.Clock.Minute}
+			}
+			out = append(out, rule)
+		}
+		return out
+	}
+
+	for i, f := range cfg.Feeds {
+		feed := bot.Feed{
+			Name: f.Name, URL: f.URL, Source: cfg.Source(f.URL), Kind: bot.FeedNews,
+			Backfill: f.Backfill, MaxAge: f.Age, Include: f.Include, Exclude: f.Exclude,
+			Timeout: f.Deadline, MaxBytes: f.Limit,
+		}
+		key := fmt.Sprintf("feeds[%d]", i)
+		if f.Kind == config.KindEvents {
+			feed.Kind = bot.FeedEvents
+			feed.Rules = rules(key, f.Reminders, f.Template)
+		} else {
+			feed.Template = c.optional(key+".template", f.Template, bot.KindNews)
+			if feed.Template == nil {
+				feed.Template = defaults[bot.KindNews]
+			}
+		}
+		out.Feeds = append(out.Feeds, feed)
+	}
+	for i, e := range cfg.Events {
+		ev := bot.Event{Source: "config", Rules: rules(fmt.Sprintf("events[%d]", i), e.Reminders, e.Template)}
+		ev.ID, ev.Title, ev.Start, ev.End, ev.AllDay = e.ID, e.Title, e.StartTime, e.EndTime, e.AllDay
+		ev.Location, ev.Link, ev.Description, ev.Cancelled = e.Location, e.Link, e.Description, e.Cancelled
+		out.Events = append(out.Events, ev)
+	}
+	for i, a := range cfg.Announcements {
+		an := bot.Announcement{
+			ID: a.ID, Text: a.Text, Link: a.Link, At: a.AtTime, From: a.FromTime, Until: a.UntilTime,
+			Template: c.optional(fmt.Sprintf("announcements[%d].template", i), a.Template, bot.KindAnnouncement),
+		}
+		if an.Template == nil {
+			an.Template = defaults[bot.KindAnnouncement]
+		}
+		if a.Cron != "" {
+			s, err := config.ParseCron(a.Cron, cfg.Location)
+			if err != nil {
+				c.problem("announcements[%d].cron: %v", i, err)
+			}
+			an.Cron = s
+		}
+		out.Announcements = append(out.Announcements, an)
+	}
+	if len(c.problems) > 0 {
+		return bot.Config{}, &config.Error{File: cfg.File, Problems: c.problems}
+	}
+	return out, nil
+}
+
+// compiler collects every problem, so that staff see them all at once.
+type compiler struct {
+	cfg      *config.Config
+	r        *render.Renderer
+	problems []string
+}
+
+func (c *compiler) problem(format string, args ...any) {
+	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+// template parses text and runs it once on sample data: {{.Titel}} fails
+// here, not at the first post.
+func (c *compiler) template(key, text string, kind bot.Kind) *render.Template {
+	t, err := c.r.Parse(key, text)
+	if err == nil {
+		err = c.r.Check(t, string(kind))
+	}
+	if err != nil {
+		// The template's errors name it already.
+		c.problems = append(c.problems, strings.TrimPrefix(err.Error(), fmt.Sprintf("template %q: ", key)))
+	}
+	return t
+}
+
+// optional is template for a key that may be empty (nil then).
+func (c *compiler) optional(key, text string, kind bot.Kind) *render.Template {
+	if text == "" {
+		return nil
+	}
+	return c.template(key, text, kind)
+}
+
+func quietHours(q config.QuietHours) bot.QuietHours {
+	return bot.QuietHours{
+		Start: bot.TimeOfDay{Hour: q.Start.Hour, Minute: q.Start.Minute},
+		End:   bot.TimeOfDay{Hour: q.End.Hour, Minute: q.End.Minute},
+		Set:   q.Set,
+	}
+}
