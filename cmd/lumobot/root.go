@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"

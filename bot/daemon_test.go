@@ -1,0 +1,202 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/feeds"
+)
+
+// eventually waits for cond, as goroutines of the daemon catch up with a
+// moved fake clock; it fails the test after a generous real-time bound.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// feed answers a URL with a body, or blocks while its gate is closed.
+type feed struct {
+	mu     sync.Mutex
+	bodies map[string]string
+	gates  map[string]chan struct{}
+	calls  map[string]int
+}
+
+func (f *feed) Fetch(ctx context.Context, r feeds.Request) (feeds.Response, error) {
+	f.mu.Lock()
+	gate := f.gates[r.URL]
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	f.calls[r.URL]++
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return feeds.Response{}, ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return feeds.Response{Body: []byte(f.bodies[r.URL]), ContentType: "application/rss+xml"}, nil
+}
+
+func (f *feed) set(url, body string) { f.mu.Lock(); f.bodies[url] = body; f.mu.Unlock() }
+
+// rss is a feed document with items id0..id(n-1) from offset.
+func rss(offset, n int, base time.Time) string {
+	var b strings.Builder
+	b.WriteString(`<rss version="2.0"><channel><title>Uutiset</title>`)
+	for i := offset; i < offset+n; i++ {
+		fmt.Fprintf(&b, `<item><title>Uutinen %d</title><guid>id%d</guid><pubDate>%s</pubDate></item>`, i, i, base.Add(time.Duration(i)*time.Minute).Format(time.RFC1123Z))
+	}
+	b.WriteString(`</channel></rss>`)
+	return b.String()
+}
+
+// The daemon on a fake clock: an announcement goes out when it falls due,
+// while a slow feed's fetch still hangs; SIGTERM (ctx) ends Run.
+func TestRunPostsWhileAFeedHangs(t *testing.T) {
+	m := newModel(t)
+	m.once("ilmoitus", "Tervetuloa verkostopäivään", t0.Add(time.Hour))
+	m.Feeds = []bot.Feed{{Name: "hidas", URL: "https://lumo.example/hidas.xml", Source: "https://lumo.example/hidas.xml", Kind: bot.FeedNews, Template: m.News}}
+	clock := newClock(t0)
+	rec := newRecorder(clock.Now)
+	hang := make(chan struct{})
+	f := &feed{bodies: map[string]string{}, gates: map[string]chan struct{}{"https://lumo.example/hidas.xml": hang}}
+	b := bot.New(m.Config, bot.Deps{Store: newState(t), Fetcher: f, Parsers: parsers, Clock: clock,
+		Targets: []bot.Target{{Name: "t", Poster: rec, Counter: rec, Gate: bot.Gate{Location: helsinki}}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- b.Run(ctx) }()
+	// The planner sleeps until the announcement is due.
+	eventually(t, "the planner to sleep", func() bool { return clock.Waiting() >= 1 })
+	if part, stuck := b.Stuck(clock.Now(), time.Minute); stuck {
+		t.Errorf("stuck at start: %s", part)
+	}
+	clock.Set(t0.Add(time.Hour))
+	eventually(t, "the announcement", func() bool { return rec.count() == 1 })
+	if at := rec.sent["announcement:ilmoitus:once"]; !at.Equal(t0.Add(time.Hour)) {
+		t.Errorf("posted at %s, want when due", at)
+	}
+	// The hung feed is what the watchdog sees.
+	if part, stuck := b.Stuck(clock.Now(), 30*time.Minute); !stuck || part != "poll hidas" {
+		t.Errorf("Stuck = %q %v, want the hung poll", part, stuck)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not end with its context")
+	}
+	close(hang)
+}
+
+// News the poller brings is posted without waiting for the next plan.
+func TestRunPostsNewsAsItArrives(t *testing.T) {
+	m := newModel(t)
+	m.Poll = m.cron("0 * * * *")
+	u := "https://lumo.example/uutiset.xml"
+	m.Feeds = []bot.Feed{{Name: "uutiset", URL: u, Source: u, Kind: bot.FeedNews, Template: m.News, Backfill: 1}}
+	clock := newClock(t0)
+	rec := newRecorder(clock.Now)
+	f := &feed{bodies: map[string]string{u: rss(0, 2, t0.Add(-time.Hour))}}
+	b := bot.New(m.Config, bot.Deps{Store: newState(t), Fetcher: f, Parsers: parsers, Clock: clock,
+		Targets: []bot.Target{{Name: "t", Poster: rec, Counter: rec, Gate: bot.Gate{Location: helsinki}}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go b.Run(ctx)
+	eventually(t, "the backfill post", func() bool { return rec.count() == 1 })
+	f.set(u, rss(0, 3, t0.Add(-time.Hour)))
+	eventually(t, "the poller and planner to sleep", func() bool { return clock.Waiting() >= 2 })
+	clock.Set(t0.Add(time.Hour)) // the next poll
+	eventually(t, "the new item", func() bool { return rec.count() == 2 })
+	if _, ok := rec.sent["news:uutiset:id2"]; !ok {
+		t.Errorf("posted %v", rec.sent)
+	}
+}
+
+// What fell due while lumobot was down and can no longer go out is a
+// skipped row with its reason, logged once: nothing vanishes.
+func TestStepRecordsWhatWasMissed(t *testing.T) {
+	m := newModel(t)
+	m.LateGrace = time.Hour
+	m.once("ilmoitus", "Tervetuloa", t0.Add(2*time.Hour))
+	m.event("tapaaminen", "Verkostotapaaminen", t0.Add(5*time.Hour), t0.Add(6*time.Hour), m.rules("1h"))
+	m.recurring("vinkki", "Viikon vinkki", "0 12 * * *", time.Time{}, time.Time{})
+	st := newState(t)
+	clock := newClock(t0)
+	rec := newRecorder(clock.Now)
+	log := &logged{}
+	newB := func() *bot.Bot {
+		return bot.New(m.Config, bot.Deps{Store: st, Fetcher: &feed{}, Parsers: parsers, Clock: clock,
+			Logger:  slog.New(slog.NewJSONHandler(log, nil)),
+			Targets: []bot.Target{{Name: "t", Poster: rec, Counter: rec, Gate: bot.Gate{Location: helsinki}}}})
+	}
+	newB().Step(context.Background(), t0)
+	// Down for two days.
+	clock.Set(t0.Add(48 * time.Hour))
+	b := newB()
+	b.Step(context.Background(), clock.Now())
+	b.Step(context.Background(), clock.Now()) // again: nothing twice
+	if rec.count() != 0 {
+		t.Errorf("posted %v", rec.sent)
+	}
+	r := &rig{t: t, ctx: context.Background(), st: st}
+	for key, reason := range map[string]string{
+		"announcement:ilmoitus:once":          "more than late_grace late",
+		"reminder:tapaaminen:1h":              "event already started",
+		"announcement:vinkki:2026-12-02T12:00": "more than late_grace late",
+		"announcement:vinkki:2026-12-03T12:00": "more than late_grace late",
+	} {
+		d := r.status("t", key)
+		if d.Status != bot.StatusSkipped || d.Reason != "missed while lumobot was not running: "+reason {
+			t.Errorf("%s: %s %q", key, d.Status, d.Reason)
+		}
+		if n := log.count(`"msg":"post skipped","key":"` + key + `"`); n != 1 {
+			t.Errorf("%s logged %d times, want once", key, n)
+		}
+	}
+}
+
+// A feed whose every id changed (a CMS migration) is not a flood: its
+// items are marked seen and only the backfill newest posted, with a
+// warning on its health.
+func TestRekeyedFeedIsNoFlood(t *testing.T) {
+	m := newModel(t)
+	u := "https://lumo.example/uutiset.xml"
+	m.Feeds = []bot.Feed{{Name: "uutiset", URL: u, Source: u, Kind: bot.FeedNews, Template: m.News, Backfill: 1}}
+	clock := newClock(t0)
+	rec := newRecorder(clock.Now)
+	f := &feed{bodies: map[string]string{u: rss(0, 3, t0.Add(-time.Hour))}}
+	b := bot.New(m.Config, bot.Deps{Store: newState(t), Fetcher: f, Parsers: parsers, Clock: clock,
+		Targets: []bot.Target{{Name: "t", Poster: rec, Counter: rec, Gate: bot.Gate{Location: helsinki}}}})
+	b.Step(context.Background(), t0)
+	f.set(u, rss(1000, 120, t0))
+	clock.Add(time.Hour)
+	b.Step(context.Background(), clock.Now())
+	h := b.Health()[0]
+	if len(h.Warnings) != 1 || !strings.Contains(h.Warnings[0], "120 new items at once") {
+		t.Errorf("warnings %q", h.Warnings)
+	}
+	b.Step(context.Background(), clock.Now().Add(time.Hour))
+	if rec.count() != 2 {
+		t.Errorf("%d posts, want the first backfill and one more: %v", rec.count(), rec.sent)
+	}
+}
