@@ -287,7 +287,8 @@ func feedBase(feedLink, baseURL string, atom bool) *url.URL {
 }
 
 // resolve makes link absolute against base and keeps it only when it is
-// an http(s) URL; it never carries userinfo.
+// an http(s) URL with a host free of control and bidi characters (which
+// url.Parse lets through there); it never carries userinfo.
 func resolve(base *url.URL, link string) string {
 	link = strings.TrimSpace(link)
 	if link == "" {
@@ -300,7 +301,7 @@ func resolve(base *url.URL, link string) string {
 	if base != nil {
 		u = base.ResolveReference(u)
 	}
-	if !u.IsAbs() || !isWeb(u) || u.Host == "" {
+	if !u.IsAbs() || !isWeb(u) || u.Host == "" || feeds.CleanText(u.Host) != u.Host {
 		return ""
 	}
 	u.User = nil

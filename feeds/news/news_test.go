@@ -793,11 +793,18 @@ func TestPlainText(t *testing.T) {
 }
 
 // FuzzParse checks that Parse never panics and that what it returns is
-// tidy: every item has an ID and only clean, trimmed UTF-8 text.
+// tidy: every item has an ID and only clean, trimmed UTF-8 text within
+// the model's bounds, and dates in range. Long seeds (a 256 KiB title, a
+// deep nest of tags, thousands of entities) let it mutate long inputs.
 func FuzzParse(f *testing.F) {
 	for _, name := range fixtureFiles(f) {
 		f.Add(readFixture(f, name), "")
 	}
+	f.Add(hugeTitleFeed(), "")
+	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title type="html">`+
+		strings.Repeat("&lt;div&gt;", 20000)+"x&#27;&#x202e;&lol;"+`</title><published>2500-01-01T00:00:00Z</published></entry></feed>`), "")
+	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":"`+
+		strings.Repeat(`[2J‮&amp;&lol9;`, 5000)+`","date_published":"0001-01-01T00:00:00Z"}]}`), "application/feed+json")
 	f.Add([]byte(`<rss><channel><item><title>a&lt;b</title></item></channel></rss>`), "text/xml; charset=iso-8859-1")
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1"}]}`), "application/feed+json")
 	f.Add([]byte("\xFF\xFE<\x00r\x00s\x00s\x00>\x00"), "")
@@ -817,6 +824,16 @@ func FuzzParse(f *testing.F) {
 			}
 			if it.Link != "" && !strings.HasPrefix(it.Link, "http://") && !strings.HasPrefix(it.Link, "https://") {
 				t.Errorf("item %d: link %q", i, it.Link)
+			}
+		}
+		checkClean(t, items)
+		again, warnings, err := ParseWithWarnings(body, contentType, "https://example.fi/feed", time.Date(2021, 5, 3, 0, 0, 0, 0, time.UTC))
+		if err != nil || len(again) != len(items) {
+			t.Fatalf("ParseWithWarnings: %d items, %v; Parse: %d items", len(again), err, len(items))
+		}
+		for _, w := range warnings {
+			if feeds.CleanText(w.String()) != w.String() {
+				t.Errorf("unclean warning %q", w)
 			}
 		}
 	})

@@ -72,7 +72,7 @@ func charRef(b []byte) (ref, bool) {
 	}
 	start := i
 	var n int64
-	for ; i < len(b) && i-start <= 12; i++ {
+	for ; i < len(b) && i-start <= 64; i++ {
 		d := digit(b[i], base)
 		if d < 0 {
 			break
