@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,9 +39,24 @@ func (e *StatusError) Error() string { return "HTTP " + e.Status }
 
 // Fetcher fetches feed and calendar documents over HTTP(S) or from local
 // files. The zero value is ready to use and safe for concurrent use.
+//
+// A fetch may reach internal addresses (loopback, private, link-local,
+// carrier-grade NAT, unspecified) only when its first hop is one, and then
+// only of that kind, or when Request.AllowPrivate says so: a public feed
+// that redirects, or whose name re-resolves, to 127.0.0.1 or to
+// 169.254.169.254 is refused with ErrInternalAddress. Every hop's name is
+// checked, and so is the address each connection is made to. A Client
+// whose Transport is not an *http.Transport gets the hop checks only; with
+// a proxy (HTTP_PROXY, HTTPS_PROXY) the connection is to the proxy, and a
+// name the proxy alone can resolve is left to it.
 type Fetcher struct {
 	Client    *http.Client // nil: a default client; the Fetcher applies its own per-request timeout
 	UserAgent string       // e.g. "lumobot/1.2 (+https://github.com/lumohanke/lumobot)"
+	// LookupIP resolves a host name for the address checks and for
+	// dialling; nil: the system resolver. Tests map names to loopback.
+	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+
+	classify func(netip.Addr) addrClass // nil: classify; tests call a loopback address public
 }
 
 // Request says what to fetch and within which limits.
@@ -50,6 +66,10 @@ type Request struct {
 	LastModified string        // for a local file: its mtime as returned in Response.LastModified
 	Timeout      time.Duration // whole fetch, connect to last byte; 0: 30s
 	MaxBytes     int64         // a larger body is refused with an error, never truncated; 0: 10 MiB
+	// AllowPrivate lets a fetch reach internal addresses from a public
+	// one (config feeds[].allow_private): a feed behind a redirect into
+	// the operator's own network.
+	AllowPrivate bool
 }
 
 // Response is a fetched document, or the news that it has not changed.
@@ -129,7 +149,14 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req Request) (Response, erro
 		hreq.Header.Set("If-Modified-Since", req.LastModified)
 	}
 
-	hresp, err := f.client().Do(hreq)
+	g := f.newGuard(req.AllowPrivate)
+	client, done := f.client(g)
+	defer done()
+	g.noteProxy(client, hreq)
+	if err := g.start(ctx, hreq.URL.Hostname()); err != nil {
+		return Response{}, timeoutError(parent, ctx, req.Timeout, err)
+	}
+	hresp, err := client.Do(hreq)
 	if err != nil {
 		return Response{}, timeoutError(parent, ctx, req.Timeout, unwrapURLError(err))
 	}
@@ -172,13 +199,30 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req Request) (Response, erro
 	return out, nil
 }
 
-func (f *Fetcher) client() *http.Client {
+// client returns the client for one fetch: the Fetcher's (or a default),
+// with our redirect policy and, when its transport allows, a transport of
+// its own that dials through g. done releases that transport's
+// connections.
+func (f *Fetcher) client(g *guard) (c *http.Client, done func()) {
 	base := f.Client
 	if base == nil {
 		base = defaultClient
 	}
-	c := *base // shallow copy: same transport and jar, our redirect policy
+	cp := *base // shallow copy: same jar, our redirect policy and transport
+	c = &cp
 	c.Timeout = 0
+	done = func() {}
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	if t, ok := rt.(*http.Transport); ok {
+		// One transport per fetch: a connection a fetch allowed to reach
+		// an internal address is never reused by another.
+		own := g.transport(t)
+		c.Transport = own
+		done = own.CloseIdleConnections
+	}
 	hasJar := c.Jar != nil
 	c.CheckRedirect = func(next *http.Request, via []*http.Request) error {
 		if len(via) > MaxRedirects {
@@ -194,9 +238,12 @@ func (f *Fetcher) client() *http.Client {
 				}
 			}
 		}
+		if err := g.checkHost(next.Context(), next.URL.Hostname()); err != nil {
+			return fmt.Errorf("redirect to %s refused: %w", Redact(next.URL.String()), err)
+		}
 		return nil
 	}
-	return &c
+	return c, done
 }
 
 // readLimited reads all of r, refusing more than max bytes.

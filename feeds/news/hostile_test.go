@@ -312,3 +312,47 @@ func TestDropIllegalChars(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseLong builds feeds whose title, summary and category are a
+// fuzzed fragment repeated up to 256 KiB, in each format, so that long
+// fields (the ones a hostile feed uses to make every step slow) are
+// explored with cheap mutations: Parse must not panic, and what it
+// returns must be clean and bounded.
+func FuzzParseLong(f *testing.F) {
+	f.Add(uint8(0), "Sytykettä &lt;b&gt;yhteistyöhön&lt;/b&gt; ", uint16(12000))
+	f.Add(uint8(1), "&#x202E;&#27;[2J&lol9;", uint16(20000))
+	f.Add(uint8(2), `\u001b]8;;x\u0007\u202e&amp;`, uint16(9000))
+	f.Add(uint8(0), "<![CDATA[<div>]]>", uint16(15000))
+	f.Add(uint8(1), "&lt;a href='", uint16(30000))
+	f.Fuzz(func(t *testing.T, format uint8, fragment string, reps uint16) {
+		if len(fragment) == 0 || len(fragment)*int(reps) > 256<<10 {
+			return
+		}
+		long := strings.Repeat(fragment, int(reps))
+		var body string
+		switch format % 3 {
+		case 0:
+			body = `<rss version="2.0"><channel><item><guid>1</guid><title>` + long + `</title><description>` + long +
+				`</description><category>` + long + `</category><pubDate>` + long + `</pubDate></item>` +
+				`<item><guid>2</guid><title>Toinen</title></item></channel></rss>`
+		case 1:
+			body = `<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title type="html">` + long +
+				`</title><summary type="html">` + long + `</summary><category term="` + long + `"/><updated>` + long +
+				`</updated></entry><entry><id>2</id><title>Toinen</title></entry></feed>`
+		default:
+			body = `{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":"` + long +
+				`","content_html":"` + long + `","tags":["` + long + `"],"date_published":"` + long +
+				`"},{"id":"2","title":"Toinen"}]}`
+		}
+		items, warnings, err := ParseWithWarnings([]byte(body), "", "https://example.fi/feed", time.Date(2021, 5, 3, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			return // the fragment broke the document; the error is Parse's answer
+		}
+		checkClean(t, items)
+		for _, w := range warnings {
+			if len(w.String()) > 1000 {
+				t.Errorf("warning of %d bytes", len(w.String()))
+			}
+		}
+	})
+}

@@ -794,17 +794,16 @@ func TestPlainText(t *testing.T) {
 
 // FuzzParse checks that Parse never panics and that what it returns is
 // tidy: every item has an ID and only clean, trimmed UTF-8 text within
-// the model's bounds, and dates in range. Long seeds (a 256 KiB title, a
-// deep nest of tags, thousands of entities) let it mutate long inputs.
+// the model's bounds, and dates in range. FuzzParseLong covers long
+// fields, which this target's mutator would spend its time minimizing.
 func FuzzParse(f *testing.F) {
 	for _, name := range fixtureFiles(f) {
 		f.Add(readFixture(f, name), "")
 	}
-	f.Add(hugeTitleFeed(), "")
 	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title type="html">`+
-		strings.Repeat("&lt;div&gt;", 20000)+"x&#27;&#x202e;&lol;"+`</title><published>2500-01-01T00:00:00Z</published></entry></feed>`), "")
+		strings.Repeat("&lt;div&gt;", 200)+"x&#27;&#x202e;&lol;"+`</title><published>2500-01-01T00:00:00Z</published></entry></feed>`), "")
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":"`+
-		strings.Repeat(`[2J‮&amp;&lol9;`, 5000)+`","date_published":"0001-01-01T00:00:00Z"}]}`), "application/feed+json")
+		strings.Repeat(`\u001b[2J\u202e&amp;&lol9;`, 50)+`","date_published":"0001-01-01T00:00:00Z"}]}`), "application/feed+json")
 	f.Add([]byte(`<rss><channel><item><title>a&lt;b</title></item></channel></rss>`), "text/xml; charset=iso-8859-1")
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1"}]}`), "application/feed+json")
 	f.Add([]byte("\xFF\xFE<\x00r\x00s\x00s\x00>\x00"), "")
