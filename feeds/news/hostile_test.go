@@ -314,18 +314,18 @@ func TestDropIllegalChars(t *testing.T) {
 }
 
 // FuzzParseLong builds feeds whose title, summary and category are a
-// fuzzed fragment repeated up to 256 KiB, in each format, so that long
+// fuzzed fragment repeated up to 64 KiB, in each format, so that long
 // fields (the ones a hostile feed uses to make every step slow) are
 // explored with cheap mutations: Parse must not panic, and what it
 // returns must be clean and bounded.
 func FuzzParseLong(f *testing.F) {
-	f.Add(uint8(0), "Sytykettä &lt;b&gt;yhteistyöhön&lt;/b&gt; ", uint16(12000))
-	f.Add(uint8(1), "&#x202E;&#27;[2J&lol9;", uint16(20000))
-	f.Add(uint8(2), `\u001b]8;;x\u0007\u202e&amp;`, uint16(9000))
-	f.Add(uint8(0), "<![CDATA[<div>]]>", uint16(15000))
-	f.Add(uint8(1), "&lt;a href='", uint16(30000))
+	f.Add(uint8(0), "Sytykettä &lt;b&gt;yhteistyöhön&lt;/b&gt; ", uint16(1400))
+	f.Add(uint8(1), "&#x202E;&#27;[2J&lol9;", uint16(2500))
+	f.Add(uint8(2), `\u001b]8;;x\u0007\u202e&amp;`, uint16(1400))
+	f.Add(uint8(0), "<![CDATA[<div>]]>", uint16(3000))
+	f.Add(uint8(1), "&lt;a href='", uint16(5000))
 	f.Fuzz(func(t *testing.T, format uint8, fragment string, reps uint16) {
-		if len(fragment) == 0 || len(fragment)*int(reps) > 256<<10 {
+		if len(fragment) == 0 || len(fragment)*int(reps) > 64<<10 {
 			return
 		}
 		long := strings.Repeat(fragment, int(reps))
