@@ -584,3 +584,31 @@ func TestIsToken(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRedact: Redact never panics, is idempotent, never lets userinfo
+// through, and keeps the host of a URL it could parse.
+func FuzzRedact(f *testing.F) {
+	f.Add("https://calendar.google.com/calendar/ical/x%40group/private-a4c123b1612dd272d1371c17149d4395/basic.ics")
+	f.Add("https://u:p@lumo.example/a/7b45145c-1a81-682c-64e5-0cad66237a04?token=x&q=%C3%A4#f")
+	f.Add("http://user:pass@exa mple.fi/%zz?token=abc")
+	f.Fuzz(func(t *testing.T, raw string) {
+		out := Redact(raw)
+		if again := Redact(out); again != out {
+			t.Errorf("not idempotent: %q -> %q -> %q", raw, out, again)
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return
+		}
+		v, err := url.Parse(out)
+		if err != nil {
+			t.Fatalf("Redact(%q) = %q, which does not parse: %v", raw, out, err)
+		}
+		if v.User != nil {
+			t.Errorf("userinfo kept: %q", out)
+		}
+		if v.Host != u.Host {
+			t.Errorf("host %q became %q", u.Host, v.Host)
+		}
+	})
+}
