@@ -356,3 +356,22 @@ func FuzzParseLong(f *testing.F) {
 		}
 	})
 }
+
+func TestDropUnknownEntities(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"AT&T R&D", "AT&T R&D"},
+		{"AT&T; R&D", "AT R&D"}, // "&T;" is shaped like an entity, and no known one
+		{"a &lol9; b", "a  b"},
+		{"&lo&lol;l;", ""},
+		{"&a&b&c;;;x", "x"},
+		{"&amp; &auml; stay", "&amp; &auml; stay"},
+		{"&#xZZ;", ""},
+		{"&#12ab;", "&#12ab;"}, // HTML reads "&#12" and "ab;": no unknown entity
+		{"& ;&;", "& ;&;"},
+		{"&" + strings.Repeat("a", 33) + ";", "&" + strings.Repeat("a", 33) + ";"}, // too long a name to be one
+	} {
+		if got := dropUnknownEntities(tt.in); got != tt.want {
+			t.Errorf("dropUnknownEntities(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package news
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -115,46 +116,50 @@ func xmlChar(r rune) bool {
 // none that HTML knows ("&lol9;", "&#xZZ;"), as left in text by an XML DTD
 // entity that no one expanded or by a reference that HTML decoding could
 // not read. It must not be posted as it is. A bare "&" ("AT&T") stays.
+// One pass, checking the output's tail at each ';', so that a reference
+// that a removal brings together ("&lo&lol;l;") goes too.
 func dropUnknownEntities(s string) string {
-	if strings.IndexByte(s, '&') < 0 {
+	if strings.IndexByte(s, '&') < 0 || strings.IndexByte(s, ';') < 0 {
 		return s
 	}
-	var (
-		b       strings.Builder
-		dropped bool
-		rest    = s
-	)
-	for {
-		i := strings.IndexByte(rest, '&')
-		if i < 0 {
-			break
-		}
-		n := entityLen(rest[i:])
-		if n == 0 || html.UnescapeString(rest[i:i+n]) != rest[i:i+n] {
-			b.WriteString(rest[:i+1])
-			rest = rest[i+1:]
+	out := make([]byte, 0, len(s))
+	dropped := false
+	for i := 0; i < len(s); i++ {
+		out = append(out, s[i])
+		if s[i] != ';' {
 			continue
 		}
-		b.WriteString(rest[:i])
-		rest = rest[i+n:]
-		dropped = true
+		from := max(0, len(out)-maxEntity)
+		j := bytes.LastIndexByte(out[from:], '&')
+		if j < 0 {
+			continue
+		}
+		tail := string(out[from+j:])
+		if entityLen(tail) == len(tail) && html.UnescapeString(tail) == tail {
+			out = out[:from+j]
+			dropped = true
+		}
 	}
 	if !dropped {
 		return s
 	}
-	b.WriteString(rest)
-	return b.String()
+	return string(out)
 }
 
+// maxEntity bounds the entity-shaped references entityLen reads.
+const maxEntity = len("&#;") + maxEntityName
+
+const maxEntityName = 32
+
 // entityLen is the length of the entity-shaped "&name;" or "&#...;" at
-// the start of s (names of at most 32 letters and digits), or 0.
+// the start of s (names of at most maxEntityName letters and digits), or 0.
 func entityLen(s string) int {
 	i := 1
 	if i < len(s) && s[i] == '#' {
 		i++
 	}
 	start := i
-	for i < len(s) && i-start < 32 && isAlnum(s[i]) {
+	for i < len(s) && i-start < maxEntityName && isAlnum(s[i]) {
 		i++
 	}
 	if i == start || i >= len(s) || s[i] != ';' {

@@ -39,7 +39,9 @@ func plainText(s string, keepUnknown bool) string {
 			if keepUnknown && skip == 0 {
 				b.Write(z.Raw()) // an unfinished "tag" at the end: "x<y"
 			}
-			return collapse(feeds.CleanText(dropUnknownEntities(b.String())))
+			// Cleaning first: removing a control can bring an "&" and a
+			// name together into an entity-shaped reference.
+			return collapse(dropUnknownEntities(feeds.CleanText(b.String())))
 		case html.TextToken:
 			if skip == 0 {
 				b.Write(z.Text())
