@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -38,9 +39,24 @@ func (e *StatusError) Error() string { return "HTTP " + e.Status }
 
 // Fetcher fetches feed and calendar documents over HTTP(S) or from local
 // files. The zero value is ready to use and safe for concurrent use.
+//
+// A fetch may reach internal addresses (loopback, private, link-local,
+// carrier-grade NAT, unspecified) only when its first hop is one, and then
+// only of that kind, or when Request.AllowPrivate says so: a public feed
+// that redirects, or whose name re-resolves, to 127.0.0.1 or to
+// 169.254.169.254 is refused with ErrInternalAddress. Every hop's name is
+// checked, and so is the address each connection is made to. A Client
+// whose Transport is not an *http.Transport gets the hop checks only; with
+// a proxy (HTTP_PROXY, HTTPS_PROXY) the connection is to the proxy, and a
+// name the proxy alone can resolve is left to it.
 type Fetcher struct {
 	Client    *http.Client // nil: a default client; the Fetcher applies its own per-request timeout
 	UserAgent string       // e.g. "lumobot/1.2 (+https://github.com/lumohanke/lumobot)"
+	// LookupIP resolves a host name for the address checks and for
+	// dialling; nil: the system resolver. Tests map names to loopback.
+	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+
+	classify func(netip.Addr) addrClass // nil: classify; tests call a loopback address public
 }
 
 // Request says what to fetch and within which limits.
@@ -53,6 +69,10 @@ type Request struct {
 	LastModified string        // for a local file: its mtime as returned in Response.LastModified
 	Timeout      time.Duration // whole fetch, connect to last byte; 0: 30s
 	MaxBytes     int64         // a larger body is refused with an error, never truncated; 0: 10 MiB
+	// AllowPrivate lets a fetch reach internal addresses from a public
+	// one (config feeds[].allow_private): a feed behind a redirect into
+	// the operator's own network.
+	AllowPrivate bool
 }
 
 // Response is a fetched document, or the news that it has not changed.
@@ -132,7 +152,14 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req Request) (Response, erro
 		hreq.Header.Set("If-Modified-Since", req.LastModified)
 	}
 
-	hresp, err := f.client().Do(hreq)
+	g := f.newGuard(req.AllowPrivate)
+	client, done := f.client(g)
+	defer done()
+	g.noteProxy(client, hreq)
+	if err := g.start(ctx, hreq.URL.Hostname()); err != nil {
+		return Response{}, timeoutError(parent, ctx, req.Timeout, err)
+	}
+	hresp, err := client.Do(hreq)
 	if err != nil {
 		return Response{}, timeoutError(parent, ctx, req.Timeout, unwrapURLError(err))
 	}
@@ -175,13 +202,30 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req Request) (Response, erro
 	return out, nil
 }
 
-func (f *Fetcher) client() *http.Client {
+// client returns the client for one fetch: the Fetcher's (or a default),
+// with our redirect policy and, when its transport allows, a transport of
+// its own that dials through g. done releases that transport's
+// connections.
+func (f *Fetcher) client(g *guard) (c *http.Client, done func()) {
 	base := f.Client
 	if base == nil {
 		base = defaultClient
 	}
-	c := *base // shallow copy: same transport and jar, our redirect policy
+	cp := *base // shallow copy: same jar, our redirect policy and transport
+	c = &cp
 	c.Timeout = 0
+	done = func() {}
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	if t, ok := rt.(*http.Transport); ok {
+		// One transport per fetch: a connection a fetch allowed to reach
+		// an internal address is never reused by another.
+		own := g.transport(t)
+		c.Transport = own
+		done = own.CloseIdleConnections
+	}
 	hasJar := c.Jar != nil
 	c.CheckRedirect = func(next *http.Request, via []*http.Request) error {
 		if len(via) > MaxRedirects {
@@ -197,9 +241,12 @@ func (f *Fetcher) client() *http.Client {
 				}
 			}
 		}
+		if err := g.checkHost(next.Context(), next.URL.Hostname()); err != nil {
+			return fmt.Errorf("redirect to %s refused: %w", Redact(next.URL.String()), err)
+		}
 		return nil
 	}
-	return &c
+	return c, done
 }
 
 // readLimited reads all of r, refusing more than max bytes.
@@ -342,10 +389,17 @@ func withoutUserinfo(u *url.URL) string {
 }
 
 // Redact returns rawURL fit for errors and logs: without userinfo
-// (user:pass@), and with the value of every query parameter named like a
-// credential (token, key, secret, password, auth, signature, ...) replaced
-// by "REDACTED". Other parts are kept as written. A string that does not
-// parse as a URL is returned with anything up to an '@' after "://" cut.
+// (user:pass@), with the value of every query parameter named like a
+// credential (token, key, secret, password, auth, signature, ...) or
+// holding a token replaced by "REDACTED", and, in a URL with a host, every
+// token in the path replaced by "REDACTED": a private calendar's address is
+// its password (Google's .../private-<token>/basic.ics, Outlook's
+// .../calendar/<id>@<domain>/<token>/calendar.ics, Nextcloud's and
+// iCloud's published calendars). A token is a "private-" segment's rest, or
+// a run of 16 or more letters, digits, '-', '_', '+', '=' that reads as
+// random (see isToken). The host and the readable rest are kept as
+// written. A string that does not parse as a URL is returned with anything
+// up to an '@' after "://" cut and its query redacted.
 func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -360,6 +414,14 @@ func Redact(rawURL string) string {
 		u.RawQuery = q
 		changed = true
 	}
+	if u.Host != "" {
+		if p := redactPath(u.EscapedPath()); p != u.EscapedPath() {
+			if dec, err := url.PathUnescape(p); err == nil {
+				u.Path, u.RawPath = dec, p
+				changed = true
+			}
+		}
+	}
 	if u.Opaque != "" && strings.Contains(u.Opaque, "@") {
 		// mailto:-like or odd forms: userinfo cannot be told apart; be safe.
 		u.Opaque = u.Opaque[strings.LastIndexByte(u.Opaque, '@')+1:]
@@ -369,6 +431,104 @@ func Redact(rawURL string) string {
 		return rawURL // as written (a local path keeps its spaces)
 	}
 	return u.String()
+}
+
+// redactPath redacts the tokens of an escaped path, segment by segment;
+// a segment without one is kept as written.
+func redactPath(escaped string) string {
+	segs := strings.Split(escaped, "/")
+	changed := false
+	for i, seg := range segs {
+		dec, err := url.PathUnescape(seg)
+		if err != nil {
+			continue
+		}
+		if red := redactTokens(dec); red != dec {
+			segs[i] = url.PathEscape(red)
+			changed = true
+		}
+	}
+	if !changed {
+		return escaped
+	}
+	return strings.Join(segs, "/")
+}
+
+const redacted = "REDACTED"
+
+// redactTokens replaces the tokens in one decoded path segment or query
+// value.
+func redactTokens(s string) string {
+	if len(s) > len("private-") && strings.EqualFold(s[:len("private-")], "private-") {
+		return s[:len("private-")] + redacted
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !tokenChar(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && tokenChar(s[j]) {
+			j++
+		}
+		if isToken(s[i:j]) {
+			b.WriteString(s[last:i])
+			b.WriteString(redacted)
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func tokenChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '_' || c == '+' || c == '='
+}
+
+// isToken reports whether a run of token characters reads as random
+// rather than as words: 16 characters or more with at least four changes
+// between lower case, upper case and digits inside its pieces (between
+// '-', '_', ...), one every six characters or more, and a digit among them
+// unless the case changes every third character. A hex key, a UUID, a
+// base64 secret and a Teamup or Nextcloud key are tokens; "uutinen-2021-05-01",
+// "Lastensuojelu2021" and "Toimintasuunnitelma-2021-Final" are not.
+func isToken(run string) bool {
+	if len(run) < 16 {
+		return false
+	}
+	changes, digit := 0, false
+	for i := 0; i < len(run); i++ {
+		c := charClass(run[i])
+		if c == 3 {
+			digit = true
+		}
+		if i > 0 && c != 0 {
+			if p := charClass(run[i-1]); p != 0 && p != c {
+				changes++
+			}
+		}
+	}
+	return changes >= 4 && changes*6 >= len(run) && (digit || changes*3 >= len(run))
+}
+
+// charClass: 0 a separator, 1 lower case, 2 upper case, 3 digit.
+func charClass(c byte) int {
+	switch {
+	case 'a' <= c && c <= 'z':
+		return 1
+	case 'A' <= c && c <= 'Z':
+		return 2
+	case '0' <= c && c <= '9':
+		return 3
+	}
+	return 0
 }
 
 func redactUnparsable(s string) string {
@@ -399,15 +559,18 @@ func redactQuery(q string) string {
 	}
 	parts := strings.Split(q, "&")
 	for i, p := range parts {
-		name, _, hasValue := strings.Cut(p, "=")
+		name, value, hasValue := strings.Cut(p, "=")
 		if !hasValue {
 			continue
 		}
 		if dec, err := url.QueryUnescape(name); err == nil {
 			name = dec
 		}
-		if sensitiveParam(name) {
-			parts[i] = p[:strings.IndexByte(p, '=')] + "=REDACTED"
+		if dec, err := url.QueryUnescape(value); err == nil {
+			value = dec
+		}
+		if sensitiveParam(name) || redactTokens(value) != value {
+			parts[i] = p[:strings.IndexByte(p, '=')] + "=" + redacted
 		}
 	}
 	return strings.Join(parts, "&")

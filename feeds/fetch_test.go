@@ -510,3 +510,105 @@ func TestRedact(t *testing.T) {
 		})
 	}
 }
+
+// TestRedactSecretURLs: addresses of private calendars and feeds, shaped
+// like the real ones, lose their tokens and keep the rest; readable paths
+// stay as written.
+func TestRedactSecretURLs(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"Google private address",
+			"https://calendar.google.com/calendar/ical/lumo.hanke%40gmail.com/private-a4c123b1612dd272d1371c17149d4395/basic.ics",
+			"https://calendar.google.com/calendar/ical/lumo.hanke%40gmail.com/private-REDACTED/basic.ics"},
+		{"Google group calendar with a random id",
+			"https://calendar.google.com/calendar/ical/c_36b3216fdaeeb975729fae923d5a4fd1%40group.calendar.google.com/private-36b3216fdaeeb975729fae923d5a4fd1/basic.ics",
+			"https://calendar.google.com/calendar/ical/REDACTED@group.calendar.google.com/private-REDACTED/basic.ics"},
+		{"Outlook published calendar",
+			"https://outlook.office365.com/owa/calendar/7b45145c1a81682c64e50cad66237a04@lumo.fi/2aabfe228f219e9cb0eb53f16947ccf25ec84d8dbc74254770f58904dba41ecc12345678901234567/calendar.ics",
+			"https://outlook.office365.com/owa/calendar/REDACTED@lumo.fi/REDACTED/calendar.ics"},
+		{"Outlook with a dashed GUID",
+			"https://outlook.live.com/owa/calendar/7b45145c-1a81-682c-64e5-0cad66237a04/a4c123b1612dd272d1371c17149d4395/cid-36B3216FDAEEB975/calendar.ics",
+			"https://outlook.live.com/owa/calendar/REDACTED/REDACTED/REDACTED/calendar.ics"},
+		{"Nextcloud export token in the query",
+			"https://pilvi.lumo.fi/remote.php/dav/calendars/lumo/tapahtumat?export&token=fjgVvVqE1SkHbn88",
+			"https://pilvi.lumo.fi/remote.php/dav/calendars/lumo/tapahtumat?export&token=REDACTED"},
+		{"Nextcloud public calendar",
+			"https://pilvi.lumo.fi/remote.php/dav/public-calendars/fjgVvVqE1SkHbn88?export",
+			"https://pilvi.lumo.fi/remote.php/dav/public-calendars/REDACTED?export"},
+		{"iCloud published calendar",
+			"webcal://p52-caldav.icloud.com/published/2/CoFxNTHszHCls4wp+UIkHJXBDVcJQ8mZXZh1DaCMNRrISQ8AFrsYkX9MuSaz11+JnJH5GUVO7vIvihVd",
+			"webcal://p52-caldav.icloud.com/published/2/REDACTED"},
+		{"Teamup feed key", "https://ics.teamup.com/feed/ksbenyjqwx4hh5344t/0.ics", "https://ics.teamup.com/feed/REDACTED/0.ics"},
+		{"a token in an innocently named query value",
+			"https://lumo.example/export.ics?cal=C81gooZog2Yoee8PfcnLMH2xPRENLRP8&lang=fi",
+			"https://lumo.example/export.ics?cal=REDACTED&lang=fi"},
+		{"userinfo, query and path together",
+			"https://lumo:pw@lumo.example/feeds/a4c123b1612dd272d1371c17149d4395/news.xml?key=x",
+			"https://lumo.example/feeds/REDACTED/news.xml?key=REDACTED"},
+		{"a news slug with a date stays",
+			"https://lumo.example/ajankohtaista/uutinen-2021-05-01-lastensuojelun-kehittajaryhma/feed/",
+			"https://lumo.example/ajankohtaista/uutinen-2021-05-01-lastensuojelun-kehittajaryhma/feed/"},
+		{"words with a year stay",
+			"https://lumo.example/Lastensuojelu2021/Toimintasuunnitelma-2021-Final/feed.xml?page=2&id=12345678",
+			"https://lumo.example/Lastensuojelu2021/Toimintasuunnitelma-2021-Final/feed.xml?page=2&id=12345678"},
+		{"a short key stays (too short to tell)", "https://lumo.example/s/HxjSI6bWHtP3fS2", "https://lumo.example/s/HxjSI6bWHtP3fS2"},
+		{"Finnish in the path stays as written", "https://lumo.example/p%C3%A4iv%C3%A4kirja/sy%C3%B6te", "https://lumo.example/p%C3%A4iv%C3%A4kirja/sy%C3%B6te"},
+		{"a local path is no URL with a host", "/srv/lumo/a4c123b1612dd272d1371c17149d4395.xml", "/srv/lumo/a4c123b1612dd272d1371c17149d4395.xml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Redact(tt.in); got != tt.want {
+				t.Errorf("Redact(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsToken(t *testing.T) {
+	for _, tt := range []struct {
+		run  string
+		want bool
+	}{
+		{"a4c123b1612dd272d1371c17149d4395", true},
+		{"7b45145c-1a81-682c-64e5-0cad66237a04", true},
+		{"C81gooZog2Yoee8PfcnLMH2xPRENLRP8", true},
+		{"fjgVvVqE1SkHbn88", true},
+		{"aBcDeFgHiJkLmNoPqR", true}, // no digit, but the case changes all along
+		{"uutinen-2021-05-01", false},
+		{"Lastensuojelu2021", false},
+		{"LastensuojeluRaporttiFinal", false},
+		{"2021050120210601", false}, // digits alone: a date range, an id
+		{"HxjSI6bWHtP3fS2", false},  // 15: too short
+	} {
+		if got := isToken(tt.run); got != tt.want {
+			t.Errorf("isToken(%q) = %v, want %v", tt.run, got, tt.want)
+		}
+	}
+}
+
+// FuzzRedact: Redact never panics, is idempotent, never lets userinfo
+// through, and keeps the host of a URL it could parse.
+func FuzzRedact(f *testing.F) {
+	f.Add("https://calendar.google.com/calendar/ical/x%40group/private-a4c123b1612dd272d1371c17149d4395/basic.ics")
+	f.Add("https://u:p@lumo.example/a/7b45145c-1a81-682c-64e5-0cad66237a04?token=x&q=%C3%A4#f")
+	f.Add("http://user:pass@exa mple.fi/%zz?token=abc")
+	f.Fuzz(func(t *testing.T, raw string) {
+		out := Redact(raw)
+		if again := Redact(out); again != out {
+			t.Errorf("not idempotent: %q -> %q -> %q", raw, out, again)
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return
+		}
+		v, err := url.Parse(out)
+		if err != nil {
+			t.Fatalf("Redact(%q) = %q, which does not parse: %v", raw, out, err)
+		}
+		if v.User != nil {
+			t.Errorf("userinfo kept: %q", out)
+		}
+		if v.Host != u.Host {
+			t.Errorf("host %q became %q", u.Host, v.Host)
+		}
+	})
+}

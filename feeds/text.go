@@ -63,19 +63,29 @@ func unwanted(r rune) bool {
 	return false
 }
 
-// Clip cuts s to at most max grapheme clusters, adding "…" when it cut, so
-// that a hostile or broken source cannot make every later step slow.
+// Clip cuts s to at most max characters (code points), the last of them
+// "…" when it cut, so that a hostile or broken source cannot make every
+// later step slow. The cut falls between grapheme clusters: a letter with
+// its accents or an emoji sequence is kept whole or dropped whole, and a
+// cluster of thousands of combining marks ("Zalgo" text) counts for all
+// of its code points.
 func Clip(s string, max int) string {
 	if utf8.RuneCountInString(s) <= max {
 		return s
 	}
-	n, g := 0, uniseg.NewGraphemes(s)
-	for g.Next() {
-		if n == max-1 {
-			from, _ := g.Positions()
-			return strings.TrimRight(s[:from], " \t\n") + "…"
-		}
-		n++
+	if max <= 0 {
+		return ""
 	}
-	return s
+	n, end, state := 0, 0, -1
+	for rest := s; rest != ""; {
+		var cluster string
+		cluster, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		r := utf8.RuneCountInString(cluster)
+		if n+r > max-1 {
+			break
+		}
+		n += r
+		end += len(cluster)
+	}
+	return strings.TrimRight(s[:end], " \t\n") + "…"
 }

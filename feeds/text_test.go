@@ -41,6 +41,50 @@ func TestClip(t *testing.T) {
 	}
 }
 
+func TestClipBounds(t *testing.T) {
+	zalgo := strings.Repeat("a"+strings.Repeat("\u0301", 50), 500) // 500 clusters, 25500 code points
+	for _, tt := range []struct {
+		name, in string
+		max      int
+		want     string
+	}{
+		{"exact fit", "abc", 3, "abc"},
+		{"one over", "abcd", 3, "ab…"},
+		{"a cluster is not split", "ab👍🏽cd", 4, "ab…"},
+		{"trailing blank before the ellipsis", "ab  cdef", 4, "ab…"},
+		{"nothing fits", "abc", 1, "…"},
+		{"zero", "abc", 0, ""},
+	} {
+		if got := Clip(tt.in, tt.max); got != tt.want {
+			t.Errorf("%s: Clip(%q, %d) = %q, want %q", tt.name, tt.in, tt.max, got, tt.want)
+		}
+	}
+	got := Clip(zalgo, MaxTitle)
+	if n := utf8.RuneCountInString(got); n > MaxTitle {
+		t.Errorf("combining marks: %d code points", n)
+	}
+	if !strings.HasPrefix(zalgo, strings.TrimSuffix(got, "…")) || len(got) < 1000 {
+		t.Errorf("clip of %d bytes", len(got))
+	}
+}
+
+func FuzzClip(f *testing.F) {
+	f.Add("ä👍🏽 a\u0301\u0301 日本", 5)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		max = max%3000 + 1
+		if max < 1 {
+			max += 3000
+		}
+		got := Clip(s, max)
+		if n := utf8.RuneCountInString(got); n > max {
+			t.Fatalf("Clip(%q, %d) has %d code points", s, max, n)
+		}
+		if got != s && !strings.HasPrefix(s, strings.TrimSuffix(got, "…")) {
+			t.Fatalf("Clip(%q, %d) = %q is no prefix", s, max, got)
+		}
+	})
+}
+
 func FuzzCleanText(f *testing.F) {
 	f.Add("a\x1b[0m\u202eb")
 	f.Fuzz(func(t *testing.T, s string) {

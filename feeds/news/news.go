@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 
@@ -28,37 +29,82 @@ var ErrNotFeed = errors.New("not a feed")
 // contentType (may be empty) supplies the charset of a body that is not
 // UTF-8 and whose XML declaration names none; baseURL (may be empty) is where the document was fetched from, and
 // resolves relative links together with the feed's own link and xml:base.
-// Text fields come out as plain, trimmed text (see PlainText). Each item
-// gets an ID: its GUID/id, else its link, else a hash of title and date.
-// Only http and https links are kept; any other link is left empty.
+// Text fields come out as plain, trimmed text (see PlainText), titles cut
+// to feeds.MaxTitle and summaries to feeds.MaxSummary. Each item gets an
+// ID: its GUID/id, else its link, else a hash of title and date. Only
+// http and https links are kept; any other link is left empty. A fault in
+// one item (a date out of range, say) is repaired in that item and never
+// fails the feed; ParseWithWarnings says which.
 func Parse(body []byte, contentType, baseURL string) ([]feeds.Item, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, fmt.Errorf("%w: empty body", ErrNotFeed)
+	items, _, err := ParseWithWarnings(body, contentType, baseURL, time.Time{})
+	return items, err
+}
+
+// A Warning is a fault in one item that the parser repaired rather than
+// fail the feed: a date it could not read or would not believe, a title
+// it cut, a link it dropped.
+type Warning struct {
+	ID, Title string // the item's, as parsed (Title cleaned and cut)
+	Problem   string // e.g. `pubDate "Sat, 01 Jan 2500 00:00:00 GMT" is out of range: read as no date`
+}
+
+func (w Warning) String() string {
+	if w.Title == "" {
+		return fmt.Sprintf("item %q: %s", w.ID, w.Problem)
 	}
-	body = toUTF8(body, contentType)
+	return fmt.Sprintf("item %q (%q): %s", w.ID, feeds.Clip(w.Title, 60), w.Problem)
+}
+
+// MaxFuture is how far after the time of parsing an item's date may lie
+// and still be believed; a later one is read as no date (and warned about).
+// A day leaves room for a publisher whose clock or time zone is wrong.
+const MaxFuture = 24 * time.Hour
+
+// Bounds on the fields of one item beyond feeds.MaxTitle and MaxSummary.
+const (
+	maxLink       = 4096 // bytes; a longer link is dropped
+	maxID         = 1024 // bytes; a longer GUID is replaced by its hash
+	maxCategory   = 100  // characters
+	maxCategories = 50
+)
+
+// ParseWithWarnings is Parse that also reports the faults it repaired, one
+// Warning for each, in item order. now (the zero time: no such check) is
+// the time of parsing: a date more than MaxFuture after it is read as no
+// date, so that a typo in a year cannot make an old item the newest.
+func ParseWithWarnings(body []byte, contentType, baseURL string, now time.Time) ([]feeds.Item, []Warning, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil, fmt.Errorf("%w: empty body", ErrNotFeed)
+	}
+	body = dropIllegalChars(toUTF8(body, contentType))
 	p := gofeed.NewParser()
 	p.RSSTranslator = rssTranslator
 	feed, err := p.Parse(bytes.NewReader(body))
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-		return nil, notFeedError(body, contentType)
+		return nil, nil, notFeedError(body, contentType)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("parse feed: %w", err)
+		return nil, nil, fmt.Errorf("parse feed: %w", err)
 	}
 	if feed.FeedType == "json" && feed.FeedVersion == "" && len(feed.Items) == 0 {
 		// gofeed takes any JSON object for a JSON Feed.
-		return nil, fmt.Errorf("%w: a JSON document without a JSON Feed version or items", ErrNotFeed)
+		return nil, nil, fmt.Errorf("%w: a JSON document without a JSON Feed version or items", ErrNotFeed)
 	}
 
 	base := feedBase(feed.Link, baseURL, feed.FeedType == "atom")
 	items := make([]feeds.Item, 0, len(feed.Items))
+	var warnings []Warning
 	for _, it := range feed.Items {
 		if it == nil {
 			continue
 		}
-		items = append(items, item(it, base))
+		out, problems := item(it, base, now)
+		items = append(items, out)
+		for _, p := range problems {
+			warnings = append(warnings, Warning{ID: out.ID, Title: out.Title, Problem: p})
+		}
 	}
-	return items, nil
+	return items, warnings, nil
 }
 
 // rssTranslator is gofeed's, without its search of every item's HTML for
@@ -66,16 +112,25 @@ func Parse(body []byte, contentType, baseURL string) ([]feeds.Item, error) {
 // and the search cost about a sixth of a cold poll.
 var rssTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 
-func item(it *gofeed.Item, base *url.URL) feeds.Item {
+func item(it *gofeed.Item, base *url.URL, now time.Time) (feeds.Item, []string) {
+	var problems []string
 	out := feeds.Item{
 		Title:   title(it.Title),
-		Link:    resolve(base, it.Link),
-		Summary: PlainText(it.Description),
+		Summary: feeds.Clip(PlainText(it.Description), feeds.MaxSummary),
+	}
+	if clipped := feeds.Clip(out.Title, feeds.MaxTitle); clipped != out.Title {
+		problems = append(problems, fmt.Sprintf("title of %d characters cut to %d", utf8.RuneCountInString(out.Title), feeds.MaxTitle))
+		out.Title = clipped
 	}
 	if out.Summary == "" {
-		out.Summary = PlainText(it.Content)
+		out.Summary = feeds.Clip(PlainText(it.Content), feeds.MaxSummary)
 	}
-	if out.Link == "" {
+	if link := strings.TrimSpace(it.Link); len(link) > maxLink {
+		problems = append(problems, fmt.Sprintf("link of %d bytes dropped", len(link)))
+	} else {
+		out.Link = resolve(base, link)
+	}
+	if out.Link == "" && len(it.GUID) <= maxLink {
 		// An RSS <guid> is a permalink unless it says otherwise; a GUID
 		// that is an absolute web URL serves as the link of an item
 		// without one.
@@ -83,48 +138,107 @@ func item(it *gofeed.Item, base *url.URL) feeds.Item {
 			out.Link = resolve(nil, u.String())
 		}
 	}
-	switch {
-	case it.PublishedParsed != nil && !it.PublishedParsed.IsZero():
-		out.Published = it.PublishedParsed.UTC()
-	case it.UpdatedParsed != nil && !it.UpdatedParsed.IsZero():
-		out.Published = it.UpdatedParsed.UTC()
-	default:
-		out.Published = dctermsDate(it)
+
+	// stated is the date as the feed gives it, believed or not: the hash
+	// ID of an item without GUID or link is made from it, so that the ID
+	// does not change when a date in the future stops being one.
+	var stated time.Time
+	for _, d := range dates(it) {
+		if d.parsed == nil || d.parsed.IsZero() {
+			if strings.TrimSpace(d.raw) != "" && out.Published.IsZero() {
+				problems = append(problems, fmt.Sprintf("%s %q is no date we can read: ignored", d.field, clipRaw(d.raw)))
+			}
+			continue
+		}
+		t := d.parsed.UTC()
+		if stated.IsZero() {
+			stated = t
+		}
+		if !out.Published.IsZero() {
+			continue
+		}
+		switch {
+		case !representable(t):
+			problems = append(problems, fmt.Sprintf("%s %q is out of range: ignored", d.field, clipRaw(d.raw)))
+		case !now.IsZero() && t.Sub(now) > MaxFuture:
+			problems = append(problems, fmt.Sprintf("%s %q is more than %s in the future: ignored",
+				d.field, clipRaw(d.raw), MaxFuture))
+		default:
+			out.Published = t
+		}
 	}
+
 	seen := make(map[string]bool, len(it.Categories))
 	for _, c := range it.Categories {
-		c = collapse(c)
-		if c != "" && !seen[c] {
+		c = feeds.Clip(title(c), maxCategory)
+		if c != "" && !seen[c] && len(out.Categories) < maxCategories {
 			seen[c] = true
 			out.Categories = append(out.Categories, c)
 		}
 	}
 	out.ID = strings.TrimSpace(it.GUID)
+	if len(out.ID) > maxID {
+		sum := sha256.Sum256([]byte(out.ID))
+		out.ID = "sha256:" + hex.EncodeToString(sum[:16])
+		problems = append(problems, fmt.Sprintf("id of %d bytes replaced by its hash", len(strings.TrimSpace(it.GUID))))
+	}
 	if out.ID == "" {
 		out.ID = out.Link
 	}
 	if out.ID == "" {
-		out.ID = hashID(out.Title, out.Summary, out.Published)
+		out.ID = hashID(out.Title, out.Summary, stated)
 	}
-	return out
+	return out, problems
 }
 
-// dctermsDate reads the Dublin Core terms dates that gofeed leaves in
-// Extensions (RSS 1.0 feeds use them): issued, else created, else
-// modified, in W3C-DTF (RFC 3339 or a date alone).
-func dctermsDate(it *gofeed.Item) time.Time {
+// A stated date of an item: its field's name in the feed's format, the
+// text and what gofeed read from it.
+type date struct {
+	field  string
+	raw    string
+	parsed *time.Time
+}
+
+// dates lists an item's dates in the order they are preferred: published
+// (RSS pubDate or dc:date, Atom published, JSON Feed date_published),
+// updated, then the Dublin Core terms that RSS 1.0 feeds use.
+func dates(it *gofeed.Item) []date {
+	out := []date{{"published date", it.Published, it.PublishedParsed}, {"updated date", it.Updated, it.UpdatedParsed}}
+	return append(out, dctermsDates(it)...)
+}
+
+// The earliest and the latest date that time.Time.UnixNano can hold,
+// rounded inward to whole years: a date outside is no publishing date,
+// and a store or a sort that counts nanoseconds would overflow on it.
+func representable(t time.Time) bool {
+	return t.Year() >= 1678 && t.Year() < 2262
+}
+
+// clipRaw keeps a warning about a hostile date short.
+func clipRaw(s string) string {
+	return feeds.Clip(feeds.CleanText(strings.TrimSpace(s)), 64)
+}
+
+// dctermsDates reads the Dublin Core terms dates that gofeed leaves in
+// Extensions (RSS 1.0 feeds use them): issued, created, date, modified, in
+// W3C-DTF (RFC 3339 or a date alone).
+func dctermsDates(it *gofeed.Item) []date {
 	ext := it.Extensions["dcterms"]
+	var out []date
 	for _, name := range []string{"issued", "created", "date", "modified"} {
 		for _, e := range ext[name] {
 			v := strings.TrimSpace(e.Value)
+			d := date{field: "dcterms:" + name, raw: v}
 			for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02"} {
 				if t, err := time.Parse(layout, v); err == nil {
-					return t.UTC()
+					d.parsed = &t
+					break
 				}
 			}
+			out = append(out, d)
 		}
 	}
-	return time.Time{}
+	return out
 }
 
 // hashID is the identity of an item that has neither GUID nor link: the
@@ -173,7 +287,8 @@ func feedBase(feedLink, baseURL string, atom bool) *url.URL {
 }
 
 // resolve makes link absolute against base and keeps it only when it is
-// an http(s) URL; it never carries userinfo.
+// an http(s) URL with a host free of control and bidi characters (which
+// url.Parse lets through there); it never carries userinfo.
 func resolve(base *url.URL, link string) string {
 	link = strings.TrimSpace(link)
 	if link == "" {
@@ -186,7 +301,7 @@ func resolve(base *url.URL, link string) string {
 	if base != nil {
 		u = base.ResolveReference(u)
 	}
-	if !u.IsAbs() || !isWeb(u) || u.Host == "" {
+	if !u.IsAbs() || !isWeb(u) || u.Host == "" || feeds.CleanText(u.Host) != u.Host {
 		return ""
 	}
 	u.User = nil

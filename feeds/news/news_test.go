@@ -774,7 +774,9 @@ func TestPlainText(t *testing.T) {
 		{"<script>var x = '<p>no</p>';</script><style>p{color:red}</style>Näkyy", "Näkyy"},
 		{"<!-- kommentti -->Ok", "Ok"},
 		{"1 &lt; 2 &amp;&amp; 3 &gt; 2", "1 < 2 && 3 > 2"},
-		{"AT&T and &unknown; stay", "AT&T and &unknown; stay"},
+		{"AT&T stays, &unknown; goes", "AT&T stays, goes"},
+		{"&lol9;&lol9; &#xZZ; &amp;lol9; &notanentity", "¬anentity"},
+		{"esc\x1b[2J bel\x07 nul\x00 \u202eevil &#27;[0m", "esc[2J bel nul evil [0m"},
 		{"<div>Osio I<div>Osio II</div></div>", "Osio I Osio II"},
 		{"unclosed <p>tag", "unclosed tag"},
 		{"tab\tnew\r\nline", "tab new line"},
@@ -791,11 +793,17 @@ func TestPlainText(t *testing.T) {
 }
 
 // FuzzParse checks that Parse never panics and that what it returns is
-// tidy: every item has an ID and only clean, trimmed UTF-8 text.
+// tidy: every item has an ID and only clean, trimmed UTF-8 text within
+// the model's bounds, and dates in range. FuzzParseLong covers long
+// fields, which this target's mutator would spend its time minimizing.
 func FuzzParse(f *testing.F) {
 	for _, name := range fixtureFiles(f) {
 		f.Add(readFixture(f, name), "")
 	}
+	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title type="html">`+
+		strings.Repeat("&lt;div&gt;", 200)+"x&#27;&#x202e;&lol;"+`</title><published>2500-01-01T00:00:00Z</published></entry></feed>`), "")
+	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":"`+
+		strings.Repeat(`\u001b[2J\u202e&amp;&lol9;`, 50)+`","date_published":"0001-01-01T00:00:00Z"}]}`), "application/feed+json")
 	f.Add([]byte(`<rss><channel><item><title>a&lt;b</title></item></channel></rss>`), "text/xml; charset=iso-8859-1")
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1"}]}`), "application/feed+json")
 	f.Add([]byte("\xFF\xFE<\x00r\x00s\x00s\x00>\x00"), "")
@@ -815,6 +823,16 @@ func FuzzParse(f *testing.F) {
 			}
 			if it.Link != "" && !strings.HasPrefix(it.Link, "http://") && !strings.HasPrefix(it.Link, "https://") {
 				t.Errorf("item %d: link %q", i, it.Link)
+			}
+		}
+		checkClean(t, items)
+		again, warnings, err := ParseWithWarnings(body, contentType, "https://example.fi/feed", time.Date(2021, 5, 3, 0, 0, 0, 0, time.UTC))
+		if err != nil || len(again) != len(items) {
+			t.Fatalf("ParseWithWarnings: %d items, %v; Parse: %d items", len(again), err, len(items))
+		}
+		for _, w := range warnings {
+			if feeds.CleanText(w.String()) != w.String() {
+				t.Errorf("unclean warning %q", w)
 			}
 		}
 	})

@@ -5,6 +5,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/lumohanke/lumobot/feeds"
 )
 
 // PlainText converts an HTML fragment to one line of plain text: tags
@@ -12,7 +14,10 @@ import (
 // text), the content of script, style and similar elements dropped,
 // entities decoded (&auml; &ndash; &nbsp; &#8217; ...), every run of white
 // space (line breaks and no-break spaces included) collapsed to one space,
-// and the result trimmed. Block elements and <br> separate words.
+// and the result trimmed. Block elements and <br> separate words. What
+// must not be posted goes too: control and bidirectional formatting
+// characters (feeds.CleanText) and references to entities that HTML does
+// not know ("&lol9;").
 func PlainText(s string) string {
 	return plainText(s, false)
 }
@@ -21,7 +26,7 @@ func PlainText(s string) string {
 // HTML name ("Vector<int>" in a title) is kept as text.
 func plainText(s string, keepUnknown bool) string {
 	if strings.IndexAny(s, "<&") < 0 {
-		return collapse(s)
+		return collapse(feeds.CleanText(s))
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -34,7 +39,9 @@ func plainText(s string, keepUnknown bool) string {
 			if keepUnknown && skip == 0 {
 				b.Write(z.Raw()) // an unfinished "tag" at the end: "x<y"
 			}
-			return collapse(b.String())
+			// Cleaning first: removing a control can bring an "&" and a
+			// name together into an entity-shaped reference.
+			return collapse(dropUnknownEntities(feeds.CleanText(b.String())))
 		case html.TextToken:
 			if skip == 0 {
 				b.Write(z.Text())
