@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -16,9 +17,13 @@ import (
 
 // parsers are the real parsers, as cmd wires them.
 var parsers = bot.Parsers{
-	News: func(body []byte, contentType, base string) ([]feeds.Item, []error, error) {
-		items, err := news.Parse(body, contentType, base)
-		return items, nil, err
+	News: func(body []byte, contentType, base string, now time.Time) ([]feeds.Item, []error, error) {
+		items, warnings, err := news.ParseWithWarnings(body, contentType, base, now)
+		var errs []error
+		for _, w := range warnings {
+			errs = append(errs, errors.New(w.String()))
+		}
+		return items, errs, err
 	},
 	Calendar: calendar.ParseWithWarnings,
 }

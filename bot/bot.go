@@ -18,7 +18,7 @@ type Fetcher interface {
 // fixed or dropped (an event without a start, a date out of range): the
 // document is still good, but staff should hear of them.
 type Parsers struct {
-	News     func(body []byte, contentType, baseURL string) ([]feeds.Item, []error, error)
+	News     func(body []byte, contentType, baseURL string, now time.Time) ([]feeds.Item, []error, error)
 	Calendar func(body []byte, loc *time.Location, from, to time.Time) ([]feeds.Event, []error, error)
 }
 

@@ -160,8 +160,8 @@ func TestStepRecordsWhatWasMissed(t *testing.T) {
 	}
 	r := &rig{t: t, ctx: context.Background(), st: st}
 	for key, reason := range map[string]string{
-		"announcement:ilmoitus:once":          "more than late_grace late",
-		"reminder:tapaaminen:1h":              "event already started",
+		"announcement:ilmoitus:once":           "more than late_grace late",
+		"reminder:tapaaminen:1h":               "event already started",
 		"announcement:vinkki:2026-12-02T12:00": "more than late_grace late",
 		"announcement:vinkki:2026-12-03T12:00": "more than late_grace late",
 	} {

@@ -58,7 +58,11 @@ type logged struct {
 	buf bytes.Buffer
 }
 
-func (l *logged) Write(b []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.Write(b) }
+func (l *logged) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(b)
+}
 func (l *logged) count(s string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -272,7 +276,7 @@ func TestDeliverAlreadySentAndDuplicates(t *testing.T) {
 	lost := errors.New("timeout awaiting response")
 	p := &poster{script: []error{
 		errors.Join(errors.New("exists"), bot.ErrAlreadySent), // k1: the platform proves it has this post
-		dup, // k2: a first attempt refused as a duplicate: another post has its text
+		dup,       // k2: a first attempt refused as a duplicate: another post has its text
 		lost, dup, // k3: an unknown outcome, then the refusal proves it went out
 		bot.RetryAt(errors.New("HTTP 429"), t0.Add(time.Minute)), dup, // k4: refused outright, then duplicate: another post
 	}}

@@ -175,7 +175,7 @@ func (b *Bot) pollFeed(ctx context.Context, f Feed, now time.Time, write bool) (
 	if base == "" {
 		base = f.URL
 	}
-	items, warnings, err := b.deps.Parsers.News(resp.Body, resp.ContentType, base)
+	items, warnings, err := b.deps.Parsers.News(resp.Body, resp.ContentType, base, now)
 	if err != nil {
 		return polled{}, fmt.Errorf("parse feed %s: %w", feeds.Redact(f.URL), err)
 	}

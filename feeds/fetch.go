@@ -61,9 +61,6 @@ type Fetcher struct {
 
 // Request says what to fetch and within which limits.
 type Request struct {
-	// AllowPrivate lets a redirect lead to a loopback, link-local or private
-	// address (feeds[].allow_private).
-	AllowPrivate bool
 	URL          string        // http(s) URL, file:// URL, or a local path (relative or absolute)
 	ETag         string        // validators from the last successful fetch, for conditional GET
 	LastModified string        // for a local file: its mtime as returned in Response.LastModified

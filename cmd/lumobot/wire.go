@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -206,9 +207,13 @@ func newApp(cfg *config.Config, core bot.Config, st *store.Store, log *slog.Logg
 
 // parsers are the real document parsers.
 var parsers = bot.Parsers{
-	News: func(body []byte, contentType, baseURL string) ([]feeds.Item, []error, error) {
-		items, err := news.Parse(body, contentType, baseURL)
-		return items, nil, err
+	News: func(body []byte, contentType, baseURL string, now time.Time) ([]feeds.Item, []error, error) {
+		items, warnings, err := news.ParseWithWarnings(body, contentType, baseURL, now)
+		var errs []error
+		for _, w := range warnings {
+			errs = append(errs, errors.New(w.String()))
+		}
+		return items, errs, err
 	},
 	Calendar: calendar.ParseWithWarnings,
 }
