@@ -128,9 +128,6 @@ func (d *Deliverer) canRecord(ctx context.Context) error {
 // It reads the outbox once a pass, not once a post. It stops early,
 // leaving the rest for later, when ctx ends.
 func (d *Deliverer) Deliver(ctx context.Context, t Target) (time.Time, error) {
-	if d.watch != nil {
-		defer d.watch.begin("deliver "+t.Name, d.Clock.Now())()
-	}
 	at := d.Clock.Now()
 	open, err := d.Store.Open(ctx, t.Name)
 	if err != nil {
@@ -330,7 +327,12 @@ func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time
 	// what was sent is recorded as sent; the store writes after it must not
 	// be cancelled either.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	end := func() {}
+	if d.watch != nil {
+		end = d.watch.begin("send to "+t.Name, at)
+	}
 	receipt, err := t.Poster.Post(rctx, o.Post)
+	end()
 	cancel()
 	wctx := context.WithoutCancel(ctx)
 	done := d.Clock.Now()

@@ -37,6 +37,11 @@ type Options struct {
 	// not shutting down). Its error text is shown on /readyz, so it must not
 	// carry secrets. A nil func means always ready.
 	Ready func(ctx context.Context) error
+	// Live reports liveness: nil means alive. A hung loop (a step busy far
+	// longer than any bounded step takes) fails it, so that Kubernetes
+	// restarts the pod; its text is shown on /healthz. A nil func means
+	// always alive.
+	Live func() error
 	// Registry is served on /metrics; nil turns /metrics off (404).
 	Registry *prometheus.Registry
 	// Logger logs failed snapshots and server errors; nil discards them.
@@ -125,6 +130,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.opts.Live != nil {
+		if err := s.opts.Live(); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "not alive: %s\n", err)
+			return
+		}
+	}
 	io.WriteString(w, "ok\n")
 }
 

@@ -51,7 +51,17 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 				if stopping.Load() {
 					return errShutdown
 				}
+				if err := current.Load().bot.StateProblem(); err != nil {
+					return fmt.Errorf("the state cannot record deliveries: %w", err)
+				}
 				return st.Ping(ctx)
+			},
+			Live: func() error {
+				a := current.Load()
+				if part, stuck := a.bot.Stuck(env.Now(), hungAfter(a.cfg)); stuck {
+					return fmt.Errorf("%s has been busy for more than %s", part, hungAfter(a.cfg))
+				}
+				return nil
 			},
 		})
 		srvDone = make(chan error, 1)
@@ -113,7 +123,14 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 				stopping.Store(true)
 				log.Info("shutting down: finishing posts in flight")
 				cancel()
-				<-done
+				select {
+				case <-done:
+				case <-time.After(shutdownGrace):
+					// A request still hangs: its delivery stays "sending" and
+					// is re-sent under the same idempotency key at the next
+					// start. Exiting beats being killed mid-write.
+					log.Warn("posts still in flight at exit: they are re-sent under the same key at the next start", "waited", shutdownGrace)
+				}
 				a.Close()
 				log.Info("stopped")
 				return nil
@@ -189,3 +206,21 @@ func snapshot(ctx context.Context, a *app, now time.Time) (server.Snapshot, erro
 }
 
 var _ bot.Observer = (*server.Metrics)(nil)
+
+// shutdownGrace is how long SIGTERM waits for requests in flight, well
+// within Kubernetes' default 30 s before SIGKILL.
+const shutdownGrace = 10 * time.Second
+
+// hungAfter is how long one part of the loop may stay busy before the
+// daemon counts as hung: the longest request any feed or target may take,
+// and a margin for planning a year of calendars on a slow machine.
+func hungAfter(cfg *config.Config) time.Duration {
+	longest := 30 * time.Second
+	for _, f := range cfg.Feeds {
+		longest = max(longest, f.Deadline)
+	}
+	for _, t := range cfg.Targets {
+		longest = max(longest, t.RequestTimeout)
+	}
+	return longest + 5*time.Minute
+}
