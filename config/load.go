@@ -75,6 +75,7 @@ func Load(opts Options) (*Config, error) {
 			return nil, NewError(opts.File, ps)
 		}
 		ix = indexYAML(opts.File, doc)
+		ix.lines = strings.Split(string(src), "\n")
 	case "json":
 		ix = indexJSON(opts.File, src)
 	case "toml":
@@ -113,6 +114,8 @@ func Load(opts Options) (*Config, error) {
 	c.resolveSecrets(&p, lookup)
 	c.validate(&p)
 	if len(p.list) > 0 {
+		// In file order; those without a line (from the environment) first.
+		sort.SliceStable(p.list, func(i, j int) bool { return p.list[i].Line < p.list[j].Line })
 		return nil, NewError(opts.File, p.list)
 	}
 	return &c, nil
@@ -160,21 +163,23 @@ func (c *Config) decodeProblems(err error) []Problem {
 			}
 			return
 		}
-		var de *mapstructure.DecodeError
-		if !errors.As(err, &de) {
+		de, ok := err.(*mapstructure.DecodeError)
+		if !ok {
+			if inner := errors.Unwrap(err); inner != nil {
+				walk(inner) // "decoding failed due to the following error(s)"
+				return
+			}
 			out = append(out, c.Problem("", "%v", err))
 			return
 		}
-		if inner := de.Unwrap(); inner != nil {
-			if _, ok := inner.(interface{ Unwrap() []error }); ok {
-				walk(inner)
-				return
-			}
-			var nested *mapstructure.DecodeError
-			if errors.As(inner, &nested) {
-				walk(inner)
-				return
-			}
+		inner := de.Unwrap()
+		if _, ok := inner.(interface{ Unwrap() []error }); ok {
+			walk(inner)
+			return
+		}
+		if _, ok := inner.(*mapstructure.DecodeError); ok {
+			walk(inner)
+			return
 		}
 		out = append(out, c.decodeProblem(de)...)
 	}

@@ -34,8 +34,9 @@ func (p Pos) String() string {
 // and the text written for a scalar value, which can differ from what the
 // decoder made of it (YAML reads an unquoted 13.30 as the number 13.3).
 type index struct {
-	pos  map[string]Pos
-	text map[string]string
+	pos   map[string]Pos
+	text  map[string]string
+	lines []string
 }
 
 func newIndex() *index { return &index{pos: map[string]Pos{}, text: map[string]string{}} }
@@ -91,6 +92,24 @@ func (c *Config) written(key, fallback string) string {
 	return fallback
 }
 
+// commentAfter is the "#word" YAML took for a comment on key's line when
+// the value was left empty by it (hashtags: #LUMOhanke), or "".
+func (c *Config) commentAfter(key string) string {
+	if c.idx == nil || c.idx.text[key] != "" {
+		return ""
+	}
+	pos, ok := c.idx.pos[key]
+	if !ok || pos.Line < 1 || pos.Line > len(c.idx.lines) {
+		return ""
+	}
+	if m := commentWord.FindStringSubmatch(c.idx.lines[pos.Line-1]); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+var commentWord = regexp.MustCompile(`^[\s-]*[^#:]*:?\s*(?:-\s*)?(#[\p{L}\p{N}_]+)`)
+
 // indexYAML walks a parsed document.
 func indexYAML(file string, doc *yaml.Node) *index {
 	ix := newIndex()
@@ -108,6 +127,9 @@ func indexYAML(file string, doc *yaml.Node) *index {
 					continue
 				}
 				p := join(path, k.Value)
+				if _, dup := ix.pos[p]; dup {
+					continue // given twice: the first is what counts, and is reported
+				}
 				ix.pos[p] = Pos{File: file, Line: k.Line, Column: k.Column}
 				if v.Kind == yaml.ScalarNode {
 					ix.text[p] = v.Value

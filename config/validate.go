@@ -38,7 +38,14 @@ func (c *Config) validate(p *problems) {
 	default:
 		p.add("language", "%q is not one of fi, sv, en", c.Language)
 	}
+	if w := c.commentAfter("hashtags"); w != "" && len(c.Hashtags) == 0 {
+		p.add("hashtags", "YAML reads %s as a comment, so there are no hashtags: write hashtags: [%s]", w, quote(w))
+	}
 	for i, h := range c.Hashtags {
+		if w := c.commentAfter(fmt.Sprintf("hashtags[%d]", i)); w != "" && h == "" {
+			p.add(fmt.Sprintf("hashtags[%d]", i), "YAML reads %s as a comment: write %s", w, quote(w))
+			continue
+		}
 		if !hashtagRe.MatchString(h) {
 			fix := ""
 			if t := "#" + strings.TrimLeft(strings.TrimSpace(h), "#"); hashtagRe.MatchString(t) {

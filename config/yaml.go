@@ -92,14 +92,14 @@ func yamlSyntax(file string, src []byte, err error) Problem {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
 	lines := strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
+	place := func(l int, format string, args ...any) Problem {
+		return Problem{Pos: Pos{File: file, Line: l}, Message: fmt.Sprintf(format, args...)}
+	}
 	at := func(l int) string {
 		if l >= 1 && l <= len(lines) {
 			return lines[l-1]
 		}
 		return ""
-	}
-	place := func(l int, format string, args ...any) Problem {
-		return Problem{Pos: Pos{File: file, Line: l}, Message: fmt.Sprintf(format, args...)}
 	}
 	if strings.Contains(msg, "cannot start any token") && strings.Contains(leadingSpace(at(line)), "\t") {
 		return place(line, "a tab in the indentation: indent with spaces only")
@@ -107,23 +107,93 @@ func yamlSyntax(file string, src []byte, err error) Problem {
 	if l, m, ok := indentProblem(lines); ok && (line == 0 || l <= line || !strings.Contains(msg, "mapping values")) {
 		return place(l, "%s", m)
 	}
-	key, val, ok := keyValue(at(line))
-	switch {
-	case ok && strings.Contains(msg, "mapping values") && strings.Contains(val+" ", ": "):
-		return place(line, "%s: the text has a colon and a space in it: put the text in quotes, %s: %s", key, key, quote(val))
-	case ok && val != "" && strings.ContainsAny(val[:1], "@`*&!%|>?"):
-		return place(line, "%s: text that starts with %s must be in quotes: %s: %s", key, val[:1], key, quote(val))
-	case ok && val != "" && strings.ContainsAny(val[:1], `"'`) && strings.Count(val, val[:1]) >= 2 && !strings.HasSuffix(strings.TrimSpace(val), val[:1]):
-		return place(line, "%s: text goes on after the closing quote: quote all of it, %s: %s", key, key, quote(strings.Trim(val, `"'`)))
+	// The parser's line first, then any line with a mistake of the same
+	// kind: the parser sometimes gives up far from it ("did not find
+	// expected key" on line 1).
+	for _, l := range append([]int{line}, seq(1, len(lines))...) {
+		if p, ok := valueMistake(file, lines, l, l == line && strings.Contains(msg, "mapping values")); ok {
+			return p
+		}
 	}
 	if strings.Contains(msg, "end of stream") || strings.Contains(msg, "quoted scalar") {
 		for i, l := range lines {
-			if k, v, ok := keyValue(l); ok && v != "" && strings.ContainsAny(v[:1], `"'`) && strings.Count(v, v[:1]) == 1 {
-				return place(i+1, "%s: the quote %s is not closed: end the text with %s", k, v[:1], v[:1])
+			if _, v, ok := keyValue(l); ok && v != "" && strings.ContainsAny(v[:1], `"'`) && strings.Count(v, v[:1]) == 1 {
+				return yamlPlace(file, lines, i+1, "the quote %s is not closed: end the text with %s", v[:1], v[:1])
 			}
 		}
 	}
 	return place(line, "not valid YAML: %s", msg)
+}
+
+// valueMistake finds on line l a value YAML cannot read as text: a colon
+// and a space in it (colon: only when the parser complained of one there),
+// a first character YAML reserves, or text after a closing quote.
+func valueMistake(file string, lines []string, l int, colon bool) (Problem, bool) {
+	if l < 1 || l > len(lines) {
+		return Problem{}, false
+	}
+	_, val, ok := keyValue(lines[l-1])
+	switch {
+	case !ok || val == "":
+		return Problem{}, false
+	case colon && strings.Contains(val+" ", ": ") && !strings.ContainsAny(val[:1], `"'[{`):
+		return yamlPlace(file, lines, l, "the text has a colon and a space in it: put the text in quotes, %s", quote(val)), true
+	case strings.ContainsAny(val[:1], "@`%"):
+		return yamlPlace(file, lines, l, "text that starts with %s must be in quotes: %s", val[:1], quote(val)), true
+	case strings.ContainsAny(val[:1], `"'`) && strings.Count(val, val[:1]) >= 2 && !strings.HasSuffix(val, val[:1]):
+		return yamlPlace(file, lines, l, "text goes on after the closing quote: quote all of it, %s", quote(val)), true
+	}
+	return Problem{}, false
+}
+
+func seq(from, to int) []int {
+	var out []int
+	for i := from; i <= to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// yamlPlace places a problem with a value on line l of a file that does
+// not parse, naming its key (and item) as Load would: the lines before it,
+// with the value left out, usually parse.
+func yamlPlace(file string, lines []string, l int, format string, args ...any) Problem {
+	p := Problem{Pos: Pos{File: file, Line: l}, Message: fmt.Sprintf(format, args...)}
+	k, _, ok := keyValue(lines[l-1])
+	if !ok {
+		return p
+	}
+	head := strings.Join(lines[:l-1], "\n") + "\n" + lines[l-1][:strings.Index(lines[l-1], k)+len(k)] + ":\n"
+	// The rest of the item may hold its id: its lines up to the next item
+	// or a shallower line, values dropped when they would not parse.
+	ind := len(lines[l-1]) - len(strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(lines[l-1], " "), "- "), " "))
+	for _, next := range lines[l:] {
+		t := strings.TrimLeft(next, " ")
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if len(next)-len(t) != ind {
+			break
+		}
+		if nk, nv, ok := keyValue(next); ok && (nk == "id" || nk == "name") && idRe.MatchString(nv) {
+			head += next + "\n"
+		}
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal([]byte(head), &doc) != nil {
+		p.Key = k
+		return p
+	}
+	c := &Config{File: file, idx: indexYAML(file, &doc)}
+	for key, pos := range c.idx.pos {
+		if pos.Line == l && lastKey(key) == strings.ToLower(k) {
+			p.Key, p.ID = key, c.itemID(key)
+		}
+	}
+	if p.Key == "" {
+		p.Key = k
+	}
+	return p
 }
 
 func leadingSpace(l string) string { return l[:len(l)-len(strings.TrimLeft(l, " \t"))] }
