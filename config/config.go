@@ -71,7 +71,7 @@ type Schedule struct {
 	GiveUp       time.Duration  `mapstructure:"-"`
 	RetryFirst   time.Duration  `mapstructure:"-"`
 	RetryCeiling time.Duration  `mapstructure:"-"`
-	QuietDays    []time.Weekday `mapstructure:"-"` // sorted, no repeats
+	QuietDays    []time.Weekday `mapstructure:"-"` // in time.Weekday order (Sunday first), no repeats
 	QuietDates   []Date         `mapstructure:"-"` // sorted, no repeats
 }
 

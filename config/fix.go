@@ -33,14 +33,16 @@ func suggestTime(s string) string {
 		d, mo, y, h, mi, h2, mi2 = m[1], m[2], m[3], m[4], m[5], m[6], m[7]
 	} else if m := isoDateTime.FindStringSubmatch(s); m != nil {
 		y, mo, d, h, mi, h2, mi2 = m[1], m[2], m[3], m[4], m[5], m[6], m[7]
-	} else if m := clockOnly.FindStringSubmatch(s); m != nil {
-		return fmt.Sprintf("give the date too, e.g. 2026-12-01T%02s:%s", pad(m[1]), m[2])
-	} else {
-		return ""
 	}
 	dn, _ := strconv.Atoi(d)
 	mn, _ := strconv.Atoi(mo)
 	if dn < 1 || dn > 31 || mn < 1 || mn > 12 {
+		// Not a date: 13.30 is a time of day without one.
+		if m := clockOnly.FindStringSubmatch(s); m != nil {
+			if hn, _ := strconv.Atoi(m[1]); hn <= 23 && m[2] < "60" {
+				return fmt.Sprintf("give the date too, e.g. 2026-12-01T%s:%s", pad(m[1]), m[2])
+			}
+		}
 		return ""
 	}
 	year := y

@@ -334,6 +334,12 @@ func parseStateKey(b []byte) ([]byte, error) {
 			return k, nil
 		}
 	}
+	if len(t) == 32 {
+		if _, err := hex.DecodeString(t); err == nil {
+			// Most likely openssl rand -hex 16, not 32 raw bytes.
+			return nil, fmt.Errorf("32 hex digits are a 16-byte key: write 64 hex digits (openssl rand -hex 32)")
+		}
+	}
 	if len(b) == 32 {
 		return b, nil
 	}

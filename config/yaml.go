@@ -92,6 +92,12 @@ func yamlSyntax(file string, src []byte, err error) Problem {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
 	lines := strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
+	if n := len(lines); n > 1 && lines[n-1] == "" {
+		lines = lines[:n-1]
+	}
+	if line > len(lines) { // "unexpected end of stream" is after the last line
+		line = len(lines)
+	}
 	place := func(l int, format string, args ...any) Problem {
 		return Problem{Pos: Pos{File: file, Line: l}, Message: fmt.Sprintf(format, args...)}
 	}
