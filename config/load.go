@@ -199,6 +199,9 @@ func (c *Config) decodeProblem(de *mapstructure.DecodeError) []Problem {
 		return out
 	}
 	written := c.written(key, "")
+	if secretKey(lastKey(key)) {
+		written = "" // not repeated: a secret
+	}
 	var pe *mapstructure.ParseError
 	var ue *mapstructure.UnconvertibleTypeError
 	switch {

@@ -138,7 +138,13 @@ func valueMistake(file string, lines []string, l int, colon bool) (Problem, bool
 	if l < 1 || l > len(lines) {
 		return Problem{}, false
 	}
-	_, val, ok := keyValue(lines[l-1])
+	key, val, ok := keyValue(lines[l-1])
+	quote := quote
+	if ok && secretKey(key) {
+		// Say what to do without repeating the value: it is a secret,
+		// and no logger hides it yet.
+		quote = func(string) string { return "the value" }
+	}
 	switch {
 	case !ok || val == "":
 		return Problem{}, false
@@ -217,6 +223,18 @@ func keyValue(l string) (key, val string, ok bool) {
 		v = strings.TrimSpace(v[:i])
 	}
 	return k, v, true
+}
+
+// secretKey reports whether a key holds a secret, whose value a message
+// must not repeat.
+func secretKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, w := range []string{"key", "secret", "token", "password", "authorization", "url", "headers"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // quote writes text as a YAML quoted string.
@@ -340,7 +358,13 @@ func duplicateKeys(c *Config, n *yaml.Node, path string, item bool) []Problem {
 				p := c.Problem(join(path, name), "given twice (first on line %d)", at)
 				p.Pos = Pos{File: c.File, Line: k.Line, Column: k.Column}
 				if item {
-					p.Message += fmt.Sprintf(`: if a new item starts here, put "- " before it: - %s: %s`, k.Value, v.Value)
+					// The value is repeated only for an id or a name: another
+					// key may hold a secret.
+					val := "…"
+					if (name == "id" || name == "name") && v.Kind == yaml.ScalarNode {
+						val = v.Value
+					}
+					p.Message += fmt.Sprintf(`: if a new item starts here, put "- " before it: - %s: %s`, k.Value, val)
 				} else {
 					p.Message += ": give it once"
 				}
