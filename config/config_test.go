@@ -179,3 +179,11 @@ func TestTOMLAndJSON(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkLoadExample(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load(Options{File: "../examples/lumo.yaml", Env: noEnv}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
