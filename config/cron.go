@@ -1,6 +1,9 @@
 package config
 
 import (
+	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	cron "github.com/netresearch/go-cron"
@@ -25,7 +28,10 @@ func ParseCron(spec string, loc *time.Location) (Cron, error) {
 	}
 	sched, err := CronParser.Parse(s)
 	if err != nil {
-		return nil, err
+		if fixed, ok := fixCronWeekdays(spec); ok {
+			return nil, fmt.Errorf("bad cron expression %q: write %q (weekdays in cron are MON TUE WED THU FRI SAT SUN)", spec, fixed)
+		}
+		return nil, fmt.Errorf("bad cron expression %q: %s", spec, cronReason(err))
 	}
 	if spec, ok := sched.(*cron.SpecSchedule); ok {
 		return gapSchedule{spec}, nil
@@ -110,4 +116,17 @@ func change(n time.Time, loc *time.Location) (time.Time, time.Duration) {
 		}
 	}
 	return hi.Truncate(time.Second), time.Duration(after-before) * time.Second
+}
+
+var strconvNoise = regexp.MustCompile(`failed to parse (?:int|number) from ([^:]+): strconv\.\w+: parsing "[^"]*": .*`)
+
+// cronReason is go-cron's complaint without Go's parsing internals, and
+// what the fields are.
+func cronReason(err error) string {
+	msg := err.Error()
+	msg = strconvNoise.ReplaceAllString(msg, "cannot read $1")
+	if strings.Contains(msg, "fields") {
+		msg += ": write minute hour day-of-month month weekday, e.g. \"0 10 * * MON\""
+	}
+	return msg
 }

@@ -2,35 +2,47 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
 
+var daysPart = regexp.MustCompile(`^(\d+)d`)
+
 // ParseDuration reads durations as staff write them: Go's units plus days,
-// so "90s", "10m", "2h", "7d" and "1d12h" all work. "0" is zero.
+// so "90s", "10m", "2h", "7d" and "1d12h" all work. "0" is zero. The error
+// says what to write instead ("1day": write 1d).
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || s == "0" {
 		return 0, nil
 	}
+	if strings.HasPrefix(s, "-") {
+		return 0, fmt.Errorf("%q: must not be negative", s)
+	}
+	rest := s
 	var days int64
-	if i := strings.IndexByte(s, 'd'); i >= 0 {
-		n, err := strconv.ParseInt(s[:i], 10, 64)
-		if err != nil || n < 0 || n > 3650 {
-			return 0, fmt.Errorf("invalid duration %q: want e.g. 90s, 10m, 2h, 7d, 1d12h", s)
+	if m := daysPart.FindStringSubmatch(rest); m != nil {
+		n, err := strconv.ParseInt(m[1], 10, 64)
+		if err == nil && n <= 3650 {
+			days, rest = n, rest[len(m[0]):]
+		} else {
+			rest = "!" // too many days: fall through to the error
 		}
-		days, s = n, s[i+1:]
 	}
-	var rest time.Duration
-	if s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
-			return 0, fmt.Errorf("invalid duration %q: want e.g. 90s, 10m, 2h, 7d, 1d12h", s)
+	var d time.Duration
+	if rest != "" {
+		var err error
+		d, err = time.ParseDuration(rest)
+		if err != nil || d < 0 || strings.ContainsAny(rest[:1], "+-.") {
+			if fix := suggestDuration(s); fix != "" {
+				return 0, fmt.Errorf("%q is not a duration: write %s", s, fix)
+			}
+			return 0, fmt.Errorf("%q is not a duration: write e.g. 90s, 10m, 2h, 7d or 1d12h", s)
 		}
-		rest = d
 	}
-	return time.Duration(days)*24*time.Hour + rest, nil
+	return time.Duration(days)*24*time.Hour + d, nil
 }
 
 // FormatDuration writes d the way ParseDuration reads it, in whole days
@@ -75,7 +87,7 @@ func ParseBytes(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("invalid size %q: want e.g. 10MiB, 500KB or a number of bytes", s)
+		return 0, fmt.Errorf("%q is not a size: write e.g. 10MiB, 500KB or a number of bytes", s)
 	}
 	return n * mult, nil
 }
@@ -98,23 +110,40 @@ func ParseLocalTime(s string, loc *time.Location) (t time.Time, dateOnly bool, e
 	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
 		return t, true, nil
 	}
-	return time.Time{}, false, fmt.Errorf("invalid time %q: want 2026-12-01T10:00, 2026-12-01T10:00:00+02:00 or 2026-12-01", s)
+	return time.Time{}, false, timeError(s)
+}
+
+// timeError says how to write s as a time.
+func timeError(s string) error {
+	if fix := suggestTime(s); fix != "" {
+		return fmt.Errorf("%q is not a date and time lumobot reads: %s", s, fix)
+	}
+	return fmt.Errorf("%q is not a date and time lumobot reads: write e.g. 2026-12-01T10:00, 2026-12-01T10:00+02:00, or 2026-12-01 for a whole day", s)
 }
 
 // ClockTime is a local time of day.
 type ClockTime struct{ Hour, Minute int }
 
-// ParseClock reads "09:00" or "9.00".
+// ParseClock reads "09:00" or "9.00" (a quoted 9.00: unquoted, YAML reads
+// a number).
 func ParseClock(s string) (ClockTime, error) {
 	s = strings.TrimSpace(s)
-	sep := strings.IndexAny(s, ":.")
+	bad := fmt.Errorf("%q is not a time of day: write HH:MM, e.g. 09:00", s)
+	t := strings.TrimSpace(strings.TrimPrefix(strings.ToLower(s), "klo"))
+	sep := strings.IndexAny(t, ":.")
 	if sep < 1 {
-		return ClockTime{}, fmt.Errorf("invalid time of day %q: want HH:MM", s)
+		if h, err := strconv.Atoi(t); err == nil && h >= 0 && h <= 23 {
+			return ClockTime{}, fmt.Errorf("%q is not a time of day: write %02d:00", s, h)
+		}
+		return ClockTime{}, bad
 	}
-	h, err1 := strconv.Atoi(s[:sep])
-	m, err2 := strconv.Atoi(s[sep+1:])
-	if err1 != nil || err2 != nil || h < 0 || h > 23 || m < 0 || m > 59 || len(s[sep+1:]) != 2 {
-		return ClockTime{}, fmt.Errorf("invalid time of day %q: want HH:MM", s)
+	h, err1 := strconv.Atoi(t[:sep])
+	m, err2 := strconv.Atoi(t[sep+1:])
+	if err1 != nil || err2 != nil || h < 0 || h > 23 || m < 0 || m > 59 || len(t[sep+1:]) != 2 {
+		return ClockTime{}, bad
+	}
+	if t != s || len(t[:sep]) > 2 {
+		return ClockTime{}, fmt.Errorf("%q is not a time of day: write %02d:%02d", s, h, m)
 	}
 	return ClockTime{h, m}, nil
 }

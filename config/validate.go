@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -15,9 +16,17 @@ var (
 )
 
 // Validate checks every key and derives the parsed fields. It reports all
-// problems at once.
+// problems at once, one for each mistake.
 func (c *Config) Validate() error {
-	var p problems
+	p := problems{c: c}
+	c.validate(&p)
+	if len(p.list) > 0 {
+		return NewError(c.File, p.list)
+	}
+	return nil
+}
+
+func (c *Config) validate(p *problems) {
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil || c.Timezone == "" {
 		p.add("timezone", "unknown time zone %q (want an IANA name like Europe/Helsinki)", c.Timezone)
@@ -29,62 +38,107 @@ func (c *Config) Validate() error {
 	default:
 		p.add("language", "%q is not one of fi, sv, en", c.Language)
 	}
+	if w := c.commentAfter("hashtags"); w != "" && len(c.Hashtags) == 0 {
+		p.add("hashtags", "YAML reads %s as a comment, so there are no hashtags: write hashtags: [%s]", w, quote(w))
+	}
 	for i, h := range c.Hashtags {
+		if w := c.commentAfter(fmt.Sprintf("hashtags[%d]", i)); w != "" && h == "" {
+			p.add(fmt.Sprintf("hashtags[%d]", i), "YAML reads %s as a comment: write %s", w, quote(w))
+			continue
+		}
 		if !hashtagRe.MatchString(h) {
-			p.add(fmt.Sprintf("hashtags[%d]", i), "%q is not a hashtag (want # and letters, digits or _)", h)
+			fix := ""
+			if t := "#" + strings.TrimLeft(strings.TrimSpace(h), "#"); hashtagRe.MatchString(t) {
+				fix = ": write " + quote(t) + " (in quotes: YAML reads # as the start of a comment)"
+			}
+			p.add(fmt.Sprintf("hashtags[%d]", i), "%q is not a hashtag (want # and letters, digits or _)%s", h, fix)
 		}
 	}
 	if c.State == "" {
 		p.add("state", "empty: give the path of the state database")
 	}
-	c.validateSchedule(&p)
-	c.validateFeeds(&p)
-	c.validateEvents(&p)
-	c.validateAnnouncements(&p)
-	c.validateTargets(&p)
+	c.validateSchedule(p)
+	c.validateFeeds(p)
+	c.validateEvents(p)
+	c.validateAnnouncements(p)
+	c.validateTargets(p)
 	if c.HTTP.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 			p.add("http.listen", "%q is not host:port (e.g. :8080; \"\" turns the server off)", c.HTTP.Listen)
 		}
 	}
-	if len(p) > 0 {
-		return &Error{File: c.File, Problems: p}
-	}
-	return nil
-}
-
-type problems []string
-
-func (p *problems) add(key, format string, args ...any) {
-	*p = append(*p, key+": "+fmt.Sprintf(format, args...))
 }
 
 // id checks a stable id: present, well-formed, and not used before.
-func (p *problems) id(key, what, dups, id string, seen map[string]bool) {
+func (p *problems) id(key, what, dups, id string, seen map[string]string) {
 	switch {
 	case id == "":
 		p.add(key, "missing: every %s needs a stable id (it prevents duplicate %s)", what, dups)
 	case !idRe.MatchString(id):
 		p.add(key, "%q: use letters, digits and . _ - @ / only", id)
-	case seen[id]:
-		p.add(key, "duplicate %s id %q", what, id)
+	case seen[id] != "":
+		p.add(key, "%q is used already by another %s%s: give each its own", id, what, p.at(seen[id]))
 	}
-	seen[id] = true
+	if _, ok := seen[id]; !ok {
+		seen[id] = key
+	}
 }
 
-func (p *problems) duration(key, val string, dst *time.Duration) {
+// at says where key was written, " (line 12)", when known.
+func (p *problems) at(key string) string {
+	if pos, _ := p.c.Pos(key); pos.Line > 0 {
+		return fmt.Sprintf(" (line %d)", pos.Line)
+	}
+	return ""
+}
+
+func (p *problems) duration(key, val string, dst *time.Duration) bool {
 	d, err := ParseDuration(val)
 	if err != nil {
 		p.add(key, "%v", err)
+		return false
 	}
 	*dst = d
+	return true
+}
+
+// localTime reads a time key, saying how to write it when it cannot.
+func (p *problems) localTime(key, val string) (time.Time, bool, bool) {
+	t, dateOnly, err := ParseLocalTime(val, p.c.Location)
+	if err != nil {
+		p.add(key, "%v", timeError(p.c.written(key, val)))
+		return time.Time{}, false, false
+	}
+	return t, dateOnly, true
+}
+
+// clock reads a time-of-day key. YAML reads an unquoted 13.30 as a number
+// (13.3), so the text written is what is checked.
+func (p *problems) clock(key, val string) (ClockTime, bool) {
+	w := p.c.written(key, val)
+	if w != val {
+		if _, err := ParseClock(w); err == nil {
+			p.add(key, "%s without quotes is a number: write %s", w, strings.Replace(w, ".", ":", 1))
+			return ClockTime{}, false
+		}
+	}
+	ct, err := ParseClock(val)
+	if err != nil {
+		p.add(key, "%v", err)
+		return ClockTime{}, false
+	}
+	return ct, true
+}
+
+func (p *problems) cron(key, spec string) {
+	if _, err := ParseCron(spec, p.c.Location); err != nil {
+		p.add(key, "%v", err)
+	}
 }
 
 func (c *Config) validateSchedule(p *problems) {
 	s := &c.Schedule
-	if _, err := ParseCron(s.Poll, c.Location); err != nil {
-		p.add("schedule.poll", "bad cron expression %q: %v", s.Poll, err)
-	}
+	p.cron("schedule.poll", s.Poll)
 	if q := strings.TrimSpace(s.QuietHours); q != "" {
 		a, b, ok := strings.Cut(q, "-")
 		start, err1 := ParseClock(a)
@@ -98,38 +152,79 @@ func (c *Config) validateSchedule(p *problems) {
 	p.duration("schedule.min_gap", s.MinGap, &s.Gap)
 	p.duration("schedule.late_grace", s.LateGrace, &s.Grace)
 	p.duration("schedule.give_up_after", s.GiveUpAfter, &s.GiveUp)
-	p.duration("schedule.retry_initial", s.RetryInitial, &s.RetryFirst)
-	p.duration("schedule.retry_max", s.RetryMax, &s.RetryCeiling)
-	if s.RetryFirst <= 0 {
+	okFirst := p.duration("schedule.retry_initial", s.RetryInitial, &s.RetryFirst)
+	okMax := p.duration("schedule.retry_max", s.RetryMax, &s.RetryCeiling)
+	if okFirst && s.RetryFirst <= 0 {
 		p.add("schedule.retry_initial", "must be more than 0")
-	}
-	if s.RetryCeiling < s.RetryFirst {
+	} else if okFirst && okMax && s.RetryCeiling < s.RetryFirst {
 		p.add("schedule.retry_max", "%s is less than retry_initial %s", s.RetryMax, s.RetryInitial)
 	}
 	if s.Concurrency < 1 || s.Concurrency > 256 {
 		p.add("schedule.concurrency", "%d: want 1 to 256", s.Concurrency)
 	}
+	s.QuietDays = nil
+	seenDay := map[time.Weekday]bool{}
+	for i, d := range s.QuietDaysText {
+		wd, err := ParseWeekday(d)
+		if err != nil {
+			p.add(fmt.Sprintf("schedule.quiet_days[%d]", i), "%v", err)
+			continue
+		}
+		if !seenDay[wd] {
+			seenDay[wd] = true
+			s.QuietDays = append(s.QuietDays, wd)
+		}
+	}
+	slices.Sort(s.QuietDays)
+	if len(s.QuietDays) == 7 {
+		p.add("schedule.quiet_days", "every day is quiet: nothing would ever be posted (to stop posting, set paused: true)")
+	}
+	s.QuietDates = nil
+	seenDate := map[Date]bool{}
+	for i, d := range s.QuietDatesText {
+		key := fmt.Sprintf("schedule.quiet_dates[%d]", i)
+		t, dateOnly, err := ParseLocalTime(d, time.UTC)
+		if err != nil || !dateOnly {
+			fix := "write a date like 2026-06-19"
+			if sg := suggestTime(p.c.written(key, d)); sg != "" && err != nil {
+				fix = sg
+			}
+			p.add(key, "%q is not a date: %s", p.c.written(key, d), fix)
+			continue
+		}
+		if day := DateOf(t); !seenDate[day] {
+			seenDate[day] = true
+			s.QuietDates = append(s.QuietDates, day)
+		}
+	}
+	slices.SortFunc(s.QuietDates, func(a, b Date) int { return a.In(time.UTC).Compare(b.In(time.UTC)) })
 }
 
 func (c *Config) validateFeeds(p *problems) {
-	names := map[string]bool{}
+	names := map[string]string{}
 	for i := range c.Feeds {
 		f := &c.Feeds[i]
 		key := fmt.Sprintf("feeds[%d]", i)
-		if f.Name == "" {
+		switch {
+		case f.Name == "":
 			p.add(key+".name", "missing: every feed needs a name (it is part of the post keys)")
-		} else if !idRe.MatchString(f.Name) {
+		case !idRe.MatchString(f.Name):
 			p.add(key+".name", "%q: use letters, digits and . _ - only", f.Name)
-		} else if names[f.Name] {
-			p.add(key+".name", "duplicate feed name %q", f.Name)
+		case names[f.Name] != "":
+			p.add(key+".name", "%q is used already by another feed%s: give each its own name", f.Name, p.at(names[f.Name]))
+		default:
+			names[f.Name] = key + ".name"
 		}
-		names[f.Name] = true
-		if f.URL == "" {
-			p.add(key+".url", "missing")
-		} else if u, err := url.Parse(f.URL); err != nil {
-			p.add(key+".url", "%v", err)
-		} else if u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file" && len(u.Scheme) > 1 {
-			p.add(key+".url", "scheme %q: want http, https, file or a local path", u.Scheme)
+		switch {
+		case p.reported(key + ".url"):
+		case f.URL == "":
+			p.add(key+".url", "missing: give the feed's address (url or url_file)")
+		default:
+			if u, err := url.Parse(f.URL); err != nil {
+				p.add(key+".url", "not a URL or a path%s", c.quoted(key+".url", f.URL))
+			} else if u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file" && len(u.Scheme) > 1 {
+				p.add(key+".url", "scheme %q: want http, https, file or a local path", u.Scheme)
+			}
 		}
 		if f.Kind == "" {
 			f.Kind = KindNews
@@ -163,33 +258,47 @@ func (c *Config) validateFeeds(p *problems) {
 	}
 }
 
+// quoted is ": " and the value of a key that is not secret, for messages;
+// a URL from url_file or ${ENV} is not repeated.
+func (c *Config) quoted(key, val string) string {
+	if c.idx != nil && c.idx.text[key] == val {
+		return fmt.Sprintf(": %q", val)
+	}
+	return ""
+}
+
 func (c *Config) validateReminders(p *problems, key string, rs []Reminder) {
-	seen := map[string]bool{}
+	seen := map[string]string{}
 	for i := range rs {
 		r := &rs[i]
 		k := fmt.Sprintf("%s[%d]", key, i)
-		p.duration(k+".before", r.Before, &r.Offset)
+		okBefore := p.duration(k+".before", r.Before, &r.Offset)
+		okAt := true
 		if r.At != "" {
-			clock, err := ParseClock(r.At)
-			if err != nil {
-				p.add(k+".at", "%v", err)
-			} else {
+			clock, ok := p.clock(k+".at", r.At)
+			if ok {
 				r.Clock = &clock
 			}
+			okAt = ok
+		}
+		if !okBefore || !okAt {
+			continue
 		}
 		if r.Offset <= 0 && r.Clock == nil {
 			p.add(k+".before", "missing or zero: say how long before the event, e.g. 1d or 2h")
+			continue
 		}
-		if seen[r.Key()] {
-			p.add(k, "duplicate reminder %s", r.Key())
+		if first, dup := seen[r.Key()]; dup {
+			p.add(k, "the same reminder (%s) as %s%s: remove one", r.Key(), first, p.at(first))
+			continue
 		}
-		seen[r.Key()] = true
+		seen[r.Key()] = k
 	}
 }
 
 func (c *Config) validateEvents(p *problems) {
 	c.validateReminders(p, "reminders", c.Reminders)
-	ids := map[string]bool{}
+	ids := map[string]string{}
 	for i := range c.Events {
 		e := &c.Events[i]
 		key := fmt.Sprintf("events[%d]", i)
@@ -197,9 +306,13 @@ func (c *Config) validateEvents(p *problems) {
 		if strings.TrimSpace(e.Title) == "" {
 			p.add(key+".title", "missing")
 		}
-		start, startDate, err := ParseLocalTime(e.Start, c.Location)
-		if err != nil {
-			p.add(key+".start", "%v", err)
+		c.validateReminders(p, key+".reminders", e.Reminders)
+		if e.Start == "" {
+			p.add(key+".start", "missing: give the start, e.g. 2026-05-05T13:30 (a date alone for a whole day)")
+			continue
+		}
+		start, startDate, ok := p.localTime(key+".start", e.Start)
+		if !ok {
 			continue
 		}
 		e.StartTime, e.AllDay = start, startDate
@@ -209,9 +322,8 @@ func (c *Config) validateEvents(p *problems) {
 		case e.End == "":
 			e.EndTime = start
 		default:
-			end, endDate, err := ParseLocalTime(e.End, c.Location)
-			if err != nil {
-				p.add(key+".end", "%v", err)
+			end, endDate, ok := p.localTime(key+".end", e.End)
+			if !ok {
 				continue
 			}
 			if endDate != startDate {
@@ -226,12 +338,11 @@ func (c *Config) validateEvents(p *problems) {
 			}
 			e.EndTime = end
 		}
-		c.validateReminders(p, key+".reminders", e.Reminders)
 	}
 }
 
 func (c *Config) validateAnnouncements(p *problems) {
-	ids := map[string]bool{}
+	ids := map[string]string{}
 	for i := range c.Announcements {
 		a := &c.Announcements[i]
 		key := fmt.Sprintf("announcements[%d]", i)
@@ -243,38 +354,27 @@ func (c *Config) validateAnnouncements(p *problems) {
 		case a.At != "" && a.Cron != "":
 			p.add(key, "give at (once) or cron (recurring), not both")
 		case a.At != "":
-			t, _, err := ParseLocalTime(a.At, c.Location)
-			if err != nil {
-				p.add(key+".at", "%v", err)
-			}
-			a.AtTime = t
+			a.AtTime, _, _ = p.localTime(key+".at", a.At)
 		case a.Cron != "":
-			if _, err := ParseCron(a.Cron, c.Location); err != nil {
-				p.add(key+".cron", "bad cron expression %q: %v", a.Cron, err)
-			}
+			p.cron(key+".cron", a.Cron)
 		default:
 			p.add(key, "give at (once) or cron (recurring)")
 		}
+		okFrom, okUntil := a.From != "", a.Until != ""
 		if a.From != "" {
-			t, _, err := ParseLocalTime(a.From, c.Location)
-			if err != nil {
-				p.add(key+".from", "%v", err)
-			}
-			a.FromTime = t
+			a.FromTime, _, okFrom = p.localTime(key+".from", a.From)
 		}
 		if a.Until != "" {
-			t, dateOnly, err := ParseLocalTime(a.Until, c.Location)
-			if err != nil {
-				p.add(key+".until", "%v", err)
-			}
-			if dateOnly {
+			t, dateOnly, ok := p.localTime(key+".until", a.Until)
+			okUntil = ok
+			if ok && dateOnly {
 				t = t.AddDate(0, 0, 1) // until: 2027-01-31 includes the 31st
-			} else {
+			} else if ok {
 				t = t.Add(time.Nanosecond)
 			}
 			a.UntilTime = t
 		}
-		if !a.FromTime.IsZero() && !a.UntilTime.IsZero() && !a.FromTime.Before(a.UntilTime) {
+		if okFrom && okUntil && !a.FromTime.Before(a.UntilTime) {
 			p.add(key+".until", "is not after from")
 		}
 	}
@@ -284,33 +384,45 @@ func (c *Config) validateTargets(p *problems) {
 	if len(c.Targets) == 0 {
 		c.Targets = []Target{{Name: "console", Type: TypeConsole}}
 	}
-	names := map[string]bool{}
+	names := map[string]string{}
 	for i := range c.Targets {
 		t := &c.Targets[i]
 		key := fmt.Sprintf("targets[%d]", i)
 		if t.Name == "" {
 			t.Name = t.Type
 		}
-		if !idRe.MatchString(t.Name) {
+		switch {
+		case !idRe.MatchString(t.Name):
 			p.add(key+".name", "%q: use letters, digits and . _ - only", t.Name)
-		} else if names[t.Name] {
-			p.add(key+".name", "duplicate target name %q", t.Name)
+		case names[t.Name] != "":
+			p.add(key+".name", "%q is used already by another target%s: give each its own name", t.Name, p.at(names[t.Name]))
+		default:
+			names[t.Name] = key + ".name"
 		}
-		names[t.Name] = true
-		if t.DailyLimit < 0 || t.MonthlyLimit < 0 {
-			p.add(key, "daily_limit and monthly_limit must not be negative")
+		if t.DailyLimit < 0 {
+			p.add(key+".daily_limit", "must not be negative (0 means no limit)")
+		}
+		if t.MonthlyLimit < 0 {
+			p.add(key+".monthly_limit", "must not be negative (0 means no limit)")
+		}
+		t.HourlyLimit = DefaultMaxPerHour
+		if t.MaxPerHour != nil {
+			t.HourlyLimit = *t.MaxPerHour
+		}
+		if t.HourlyLimit < 0 {
+			p.add(key+".max_per_hour", "must not be negative (0 turns the hourly cap off; unset, it is %d)", DefaultMaxPerHour)
 		}
 		if t.Timeout == "" {
 			t.Timeout = "30s"
 		}
 		p.duration(key+".timeout", t.Timeout, &t.RequestTimeout)
 		need := func(field, val string) {
-			if strings.TrimSpace(val) == "" {
-				p.add(key+"."+field, "missing: a %s target needs it (as a value, %s_file, or ${ENV})", t.Type, field)
+			if strings.TrimSpace(val) == "" && !p.reported(key+"."+field) {
+				p.add(key+"."+field, "missing: %s targets need it (as a value, %s_file, or ${ENV})", t.Type, field)
 			}
 		}
 		needURL := func(field, val, def string) {
-			if val == "" {
+			if val == "" || p.reported(key+"."+field) {
 				return
 			}
 			if u, err := url.Parse(val); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -349,7 +461,8 @@ func (c *Config) validateTargets(p *problems) {
 			needURL("service", t.Service, "https://bsky.social")
 		case TypeWebhook:
 			need("url", t.URL)
-			if t.URL != "" {
+			if t.URL != "" && !p.reported(key+".url") {
+				// The URL is a secret (it carries the webhook's token): not repeated.
 				if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 					p.add(key+".url", "not an http(s) URL")
 				}
@@ -357,7 +470,11 @@ func (c *Config) validateTargets(p *problems) {
 		case "":
 			p.add(key+".type", "missing: want x, mastodon, bluesky, webhook or console")
 		default:
-			p.add(key+".type", "%q: want x, mastodon, bluesky, webhook or console", t.Type)
+			fix := ""
+			if c := closest(t.Type, []string{"x", "mastodon", "bluesky", "webhook", "console"}); c != "" {
+				fix = ": did you mean " + c + "?"
+			}
+			p.add(key+".type", "%q: want x, mastodon, bluesky, webhook or console%s", t.Type, fix)
 		}
 	}
 }

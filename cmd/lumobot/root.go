@@ -60,7 +60,10 @@ func Run(ctx context.Context, env Env) int {
 		Short:         "Posts a project's news, announcements and event reminders on a schedule",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints what "lumobot version" prints.
+		Version: versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	defConfig := "./lumobot.yaml"
 	if v, ok := env.Getenv("LUMOBOT_CONFIG"); ok && v != "" {
 		defConfig = v
@@ -171,21 +174,26 @@ func versionCmd(env Env) *cobra.Command {
 		Short: "Print version, commit and Go version",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			c := commit
-			if c == "" {
-				if info, ok := debug.ReadBuildInfo(); ok {
-					for _, s := range info.Settings {
-						if s.Key == "vcs.revision" {
-							c = s.Value
-						}
-					}
-				}
-			}
-			if c == "" {
-				c = "unknown"
-			}
-			fmt.Fprintf(env.Stdout, "lumobot %s\ncommit %s\n%s %s/%s\n", version, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprint(env.Stdout, versionText())
 			return nil
 		},
 	}
+}
+
+// versionText is the version, the commit and the Go version and platform.
+func versionText() string {
+	c := commit
+	if c == "" {
+		if info, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range info.Settings {
+				if s.Key == "vcs.revision" {
+					c = s.Value
+				}
+			}
+		}
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	return fmt.Sprintf("lumobot %s\ncommit %s\n%s %s/%s\n", version, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
