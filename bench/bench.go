@@ -303,7 +303,7 @@ func writeNewsConfig(dir string, srv *Server, o Options, listen string) (string,
 	for i := range o.Feeds {
 		fmt.Fprintf(&b, "  - {name: uutiset-%d, url: %q, kind: news, backfill: 0}\n", i, srv.FeedURL(i))
 	}
-	fmt.Fprintf(&b, "targets:\n  - {name: console, type: console, output: %s, format: text}\n", os.DevNull)
+	fmt.Fprintf(&b, "targets:\n  - {name: console, type: console, output: %s, format: text, max_per_hour: 0}\n", os.DevNull)
 	fmt.Fprintf(&b, "http:\n  listen: %q\n", listen)
 	p := filepath.Join(dir, "lumobot.yaml")
 	return p, os.WriteFile(p, []byte(b.String()), 0o644)
@@ -476,7 +476,7 @@ reminders:
   - {before: 1d, at: "09:00"}
   - {before: 1h}
 targets:
-  - {name: console, type: console, output: %s, format: text}
+  - {name: console, type: console, output: %s, format: text, max_per_hour: 0}
 http:
   listen: ""
 `, srv.URL+"/events.ics", os.DevNull)
@@ -534,7 +534,7 @@ func latency(ctx context.Context, bin, dir string, srv *Server, o Options, r *Re
 		due[i] = first.Add(time.Duration(2*i) * time.Second)
 		fmt.Fprintf(&b, "  - {id: lumobench-%d, text: \"Viive %d.\", at: %q}\n", i, i, due[i].UTC().Format("2006-01-02T15:04:05-07:00"))
 	}
-	fmt.Fprintf(&b, "targets:\n  - {name: hook, type: webhook, url: %q}\nhttp:\n  listen: \"\"\n", srv.URL+"/hook")
+	fmt.Fprintf(&b, "targets:\n  - {name: hook, type: webhook, url: %q, max_per_hour: 0}\nhttp:\n  listen: \"\"\n", srv.URL+"/hook")
 	cfg := filepath.Join(ld, "lumobot.yaml")
 	if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
 		return err

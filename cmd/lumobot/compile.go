@@ -27,7 +27,7 @@ func compile(cfg *config.Config) (bot.Config, error) {
 	}
 	poll, err := config.ParseCron(cfg.Schedule.Poll, cfg.Location)
 	if err != nil {
-		c.problem("schedule.poll: %v", err)
+		c.problem("schedule.poll", "%v", err)
 	}
 	out.Poll = poll
 
@@ -80,7 +80,7 @@ func compile(cfg *config.Config) (bot.Config, error) {
 		feed := bot.Feed{
 			Name: f.Name, URL: f.URL, Source: cfg.Source(f.URL), Kind: bot.FeedNews,
 			Backfill: f.Backfill, MaxAge: f.Age, Include: f.Include, Exclude: f.Exclude,
-			Timeout: f.Deadline, MaxBytes: f.Limit,
+			Timeout: f.Deadline, MaxBytes: f.Limit, AllowPrivate: f.AllowPrivate,
 		}
 		key := fmt.Sprintf("feeds[%d]", i)
 		if f.Kind == config.KindEvents {
@@ -111,14 +111,14 @@ func compile(cfg *config.Config) (bot.Config, error) {
 		if a.Cron != "" {
 			s, err := config.ParseCron(a.Cron, cfg.Location)
 			if err != nil {
-				c.problem("announcements[%d].cron: %v", i, err)
+				c.problem(fmt.Sprintf("announcements[%d].cron", i), "%v", err)
 			}
 			an.Cron = s
 		}
 		out.Announcements = append(out.Announcements, an)
 	}
 	if len(c.problems) > 0 {
-		return bot.Config{}, &config.Error{File: cfg.File, Problems: c.problems}
+		return bot.Config{}, config.NewError(cfg.File, c.problems)
 	}
 	return out, nil
 }
@@ -127,11 +127,13 @@ func compile(cfg *config.Config) (bot.Config, error) {
 type compiler struct {
 	cfg      *config.Config
 	r        *render.Renderer
-	problems []string
+	problems []config.Problem
 }
 
-func (c *compiler) problem(format string, args ...any) {
-	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+// problem records a problem with key, placed at its file and line and
+// named by its item's id where config knows them.
+func (c *compiler) problem(key, format string, args ...any) {
+	c.problems = append(c.problems, c.cfg.Problem(key, format, args...))
 }
 
 // template parses text and runs it once on sample data: {{.Titel}} fails
@@ -142,8 +144,14 @@ func (c *compiler) template(key, text string, kind bot.Kind) *render.Template {
 		err = c.r.Check(t, string(kind))
 	}
 	if err != nil {
-		// The template's errors name it already.
-		c.problems = append(c.problems, strings.TrimPrefix(err.Error(), fmt.Sprintf("template %q: ", key)))
+		// Go's text names the template by its key, which the problem says
+		// already: keep where in the template, and what.
+		msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("template %q: ", key))
+		msg = strings.TrimPrefix(msg, "template: ")
+		if rest, ok := strings.CutPrefix(msg, key+":"); ok {
+			msg = "at " + rest
+		}
+		c.problem(key, "%s", strings.ReplaceAll(msg, fmt.Sprintf("executing %q ", key), ""))
 	}
 	return t
 }

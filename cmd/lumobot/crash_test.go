@@ -324,6 +324,7 @@ func dlvTargets(url string, timeout string) string {
     server: %[1]s
     access_token: mastodon-token
     timeout: %[2]s
+    max_per_hour: 0 # the test posts a burst on purpose
   - name: x
     type: x
     api_url: %[1]s
@@ -332,12 +333,14 @@ func dlvTargets(url string, timeout string) string {
     access_token: at
     access_token_secret: ats
     timeout: %[2]s
+    max_per_hour: 0
   - name: bluesky
     type: bluesky
     service: %[1]s
     handle: %[3]s
     app_password: %[4]s
     timeout: %[2]s
+    max_per_hour: 0
 `, url, timeout, dlvHandle, dlvPassword)
 }
 

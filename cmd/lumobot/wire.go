@@ -121,7 +121,7 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 				Name: tc.Name, Type: tc.Type, Poster: poster, Counter: counter, Timeout: tc.RequestTimeout,
 				Gate: bot.Gate{
 					Quiet: quietHours(cfg.Schedule.Quiet), Location: cfg.Location, MinGap: cfg.Schedule.Gap,
-					Daily: tc.DailyLimit, Monthly: tc.MonthlyLimit, MaxPerHour: maxPerHour(tc),
+					Daily: tc.DailyLimit, Monthly: tc.MonthlyLimit, MaxPerHour: tc.HourlyLimit,
 				},
 			},
 			check: check,
@@ -218,10 +218,5 @@ var parsers = bot.Parsers{
 	Calendar: calendar.ParseWithWarnings,
 }
 
-// defaultMaxPerHour is the safety valve's default: no communications team
-// posts 20 times an hour to one account, a flooding source easily does.
-const defaultMaxPerHour = 20
-
-func maxPerHour(config.Target) int { return defaultMaxPerHour }
 
 var _ io.Closer = (*store.Store)(nil)
