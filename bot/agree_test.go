@@ -84,7 +84,7 @@ func newBot(t *testing.T, c *clock) (*bot.Bot, *recorder) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(dir, "state.db"))
+	st, err := store.Open(filepath.Join(dir, "state.db"), store.Options{Now: c.now})
 	if err != nil {
 		t.Fatal(err)
 	}

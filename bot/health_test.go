@@ -52,7 +52,7 @@ feeds:
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(dir, "s.db"))
+	st, err := store.Open(filepath.Join(dir, "s.db"), store.Options{Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if _, err := bot.NewPlanner(cfg); err != nil {
 				return err
 			}
-			st, err := store.Open(cfg.State)
+			st, err := store.Open(cfg.State, store.Options{Now: env.Now, Exclusive: true})
 			if err != nil {
 				return err
 			}
@@ -104,7 +104,7 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 				}
 				now = t
 			}
-			st, cleanup, err := openForReading(cfg.State)
+			st, cleanup, err := openForReading(cfg.State, env.Now)
 			if err != nil {
 				return err
 			}
@@ -242,9 +242,9 @@ func appendJSONStringSlow(b []byte, s string) []byte {
 
 // openForReading opens the state without creating it: preview must not
 // write, so a missing state is read as an empty one in a temporary file.
-func openForReading(path string) (*store.Store, func(), error) {
+func openForReading(path string, now func() time.Time) (*store.Store, func(), error) {
 	if _, err := os.Stat(path); err == nil {
-		st, err := store.Open(path)
+		st, err := store.Open(path, store.Options{Now: now})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -254,7 +254,7 @@ func openForReading(path string) (*store.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(filepath.Join(dir, "empty.db"))
+	st, err := store.Open(filepath.Join(dir, "empty.db"), store.Options{Now: now})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
@@ -391,7 +391,7 @@ func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, cleanup, err := openForReading(cfg.State)
+			st, cleanup, err := openForReading(cfg.State, env.Now)
 			if err != nil {
 				return err
 			}
