@@ -9,9 +9,6 @@ import (
 	"github.com/lumohanke/lumobot/bot"
 )
 
-
-
-
 // SaveFeed is one transaction: a failure part-way leaves nothing behind.
 func TestSaveFeedAtomic(t *testing.T) {
 	s, _ := newStore(t)
@@ -30,7 +27,6 @@ func TestSaveFeedAtomic(t *testing.T) {
 		t.Error("id a marked seen by a failed SaveFeed")
 	}
 }
-
 
 func BenchmarkSaveFeed(b *testing.B) {
 	s, _ := newStore(b)

@@ -535,7 +535,6 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 	}
 }
 
-
 func TestClosedStoreErrors(t *testing.T) {
 	s, _ := newStore(t)
 	s.Close()
@@ -546,7 +545,6 @@ func TestClosedStoreErrors(t *testing.T) {
 		t.Errorf("Enqueue after Close = %v", err)
 	}
 }
-
 
 // A corrupted file with a crash's -wal and -shm beside it is checked with
 // locking (a daemon could be running): still refused, file and WAL untouched.

@@ -326,7 +326,7 @@ func testTransitions(t *testing.T, b Backend) {
 			before, _ := get(t, h.s, "k", "x")
 			err := tc.op.do(h.s, at.Add(time.Minute))
 			wantErr(t, tc.op.name, err, tc.wantErr)
-					if err != nil && err != errNotClaimed && !strings.Contains(err.Error(), "k→x") {
+			if err != nil && err != errNotClaimed && !strings.Contains(err.Error(), "k→x") {
 				t.Errorf("error %q does not name the delivery k→x", err)
 			}
 			d, _ := get(t, h.s, "k", "x")
@@ -418,10 +418,10 @@ func testMissingDelivery(t *testing.T, b Backend) {
 		notFound = errAny
 	}
 	for name, do := range map[string]func() error{
-		"MarkSending": func() error { _, err := h.s.MarkSending(ctx, "nope", "x", t0); return err },
-		"MarkSent":    func() error { return h.s.MarkSent(ctx, "nope", "x", bot.Receipt{}, t0) },
-		"MarkRetry":   func() error { return h.s.MarkRetry(ctx, "nope", "x", t0, "", t0) },
-		"Finish":      func() error { return h.s.Finish(ctx, "nope", "x", bot.StatusFailed, "", t0) },
+		"MarkSending":  func() error { _, err := h.s.MarkSending(ctx, "nope", "x", t0); return err },
+		"MarkSent":     func() error { return h.s.MarkSent(ctx, "nope", "x", bot.Receipt{}, t0) },
+		"MarkRetry":    func() error { return h.s.MarkRetry(ctx, "nope", "x", t0, "", t0) },
+		"Finish":       func() error { return h.s.Finish(ctx, "nope", "x", bot.StatusFailed, "", t0) },
 		"other target": func() error { return h.s.MarkSent(ctx, "k", "x", bot.Receipt{}, t0) },
 	} {
 		t.Run(name, func(t *testing.T) {
