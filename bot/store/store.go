@@ -168,13 +168,13 @@ func Open(path string, o Options) (_ *Store, err error) {
 	case err == nil && fi.IsDir():
 		return nil, fmt.Errorf("store: open %s: is a directory, not a state file", abs)
 	case err == nil && fi.Size() > 0:
-		if err := check(abs, len(migs)); err != nil {
+		// Before check: with a -shm but no -wal, check's read-only open
+		// creates an empty -wal, and the loss would no longer show.
+		if err := checkWAL(abs); err != nil && !o.AcceptLostWAL {
 			return nil, err
 		}
-		if !o.AcceptLostWAL {
-			if err := checkWAL(abs); err != nil {
-				return nil, err
-			}
+		if err := check(abs, len(migs)); err != nil {
+			return nil, err
 		}
 	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
