@@ -24,22 +24,20 @@ var ErrWrongKey = errors.New("wrong state key")
 // is told at Open rather than at the first session read.
 const keyCheck = "lumobot state key check"
 
-// ParseKey reads a key file's content: 32 raw bytes, or 64 hex digits, or
-// 32 bytes in standard base64, with surrounding white space ignored in the
-// two text forms (`openssl rand -hex 32 > state.key` makes one).
+// ParseKey reads a key file's content: 32 bytes as 64 hex digits or in
+// standard base64, surrounding white space ignored (`openssl rand -hex 32 >
+// state.key` makes one). Raw bytes are not taken: a 32-character password
+// would pass for a key.
 func ParseKey(b []byte) ([]byte, error) {
-	if len(b) == KeySize {
-		return bytes.Clone(b), nil
-	}
-	text := bytes.TrimSpace(b)
-	if k, err := hex.DecodeString(string(text)); err == nil && len(k) == KeySize {
+	text := string(bytes.TrimSpace(b))
+	if k, err := hex.DecodeString(text); err == nil && len(k) == KeySize {
 		return k, nil
 	}
-	if k, err := base64.StdEncoding.DecodeString(string(text)); err == nil && len(k) == KeySize {
+	if k, err := base64.StdEncoding.DecodeString(text); err == nil && len(k) == KeySize {
 		return k, nil
 	}
 	// Only the length: the content is a secret.
-	return nil, fmt.Errorf("state key: want %d bytes, 64 hex digits or %d bytes in base64; the file has %d bytes", KeySize, KeySize, len(b))
+	return nil, fmt.Errorf("state key: want %d bytes as 64 hex digits or in base64 (openssl rand -hex 32); the file has %d bytes", KeySize, len(b))
 }
 
 func newSealer(key []byte) (cipher.AEAD, error) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -578,5 +579,33 @@ func TestCorruptedFileWithWAL(t *testing.T) {
 	t.Log(err)
 	if hashFile(t, path) != before || hashFile(t, path+"-wal") != beforeWAL {
 		t.Error("Open changed the corrupted file or its WAL")
+	}
+}
+
+// nanos clamps what int64 nanoseconds cannot hold to the bound it passed;
+// moment (the clock) refuses it instead.
+func TestNanosClamp(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Time
+		want any
+	}{
+		{time.Time{}, nil},
+		{time.Unix(0, 0), int64(0)},
+		{t0, t0.UnixNano()},
+		{time.Unix(0, math.MaxInt64), int64(math.MaxInt64)},
+		{time.Unix(0, math.MinInt64), int64(math.MinInt64)},
+		{time.Unix(0, math.MaxInt64).Add(time.Nanosecond), int64(math.MaxInt64)},
+		{time.Unix(0, math.MinInt64).Add(-time.Nanosecond), int64(math.MinInt64)},
+		{time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), int64(math.MaxInt64)},
+		{time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), int64(math.MinInt64)}, // not the zero time
+	} {
+		if got := nanos(tc.in); got != tc.want {
+			t.Errorf("nanos(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+	for _, bad := range []time.Time{{}, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if _, err := moment(bad); err == nil {
+			t.Errorf("moment(%v): no error", bad)
+		}
 	}
 }
