@@ -4,7 +4,16 @@
 //
 // The file is opened in WAL mode with synchronous=FULL, so a delivery recorded
 // sent survives a crash or a power loss. Times are stored as integer Unix
-// nanoseconds (NULL for the zero time) and come back in UTC.
+// nanoseconds (NULL for the zero time) and come back in UTC; a time beyond
+// 1677–2262 is stored as the bound it passed (see nanos).
+//
+// A new state file is created 0600 in a directory created 0700; SQLite gives
+// its -wal and -shm the file's mode. An exclusive Open (the daemon) locks
+// path + ".lock" for the life of the Store: one daemon per state. It also
+// marks the state in use, so that a state whose WAL was lost after an unclean
+// stop is refused (ErrLostWAL) instead of sending again what the lost
+// transactions had recorded sent. With Options.Key, KV values (platform
+// sessions) are sealed with AES-256-GCM.
 //
 // Before anything writes to an existing file, Open checks it read-only: the
 // SQLite header, PRAGMA quick_check, the application id and the schema
