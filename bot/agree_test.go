@@ -47,7 +47,7 @@ func agreeModel(t *testing.T) *model {
 // newState opens a new state for a test.
 func newState(t *testing.T) *store.Store {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,15 +20,19 @@ func (s *Store) Feed(ctx context.Context, name string) (bot.FeedState, error) {
 	var (
 		st      bot.FeedState
 		fetched sql.NullInt64
+		hasBody bool
 	)
 	err := s.db.QueryRowContext(ctx,
-		`SELECT known, etag, last_modified, body, fetched FROM feeds WHERE name = ?`, name).
-		Scan(&st.Known, &st.ETag, &st.LastModified, &st.Body, &fetched)
+		`SELECT known, etag, last_modified, body, body IS NOT NULL, fetched FROM feeds WHERE name = ?`, name).
+		Scan(&st.Known, &st.ETag, &st.LastModified, &st.Body, &hasBody, &fetched)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.FeedState{}, nil
 	}
 	if err != nil {
 		return bot.FeedState{}, fmt.Errorf("store: feed %s: %w", name, err)
+	}
+	if hasBody && st.Body == nil {
+		st.Body = []byte{} // an empty calendar body is not "no body"
 	}
 	st.Fetched = fromNanos(fetched)
 	return st, nil
@@ -47,10 +51,7 @@ func (s *Store) SaveFeed(ctx context.Context, name string, st bot.FeedState, see
 	if name == "" {
 		return errors.New("empty feed name")
 	}
-	fetched, err := nanos(st.Fetched)
-	if err != nil {
-		return err
-	}
+	fetched := nanos(st.Fetched)
 	at, err := moment(now)
 	if err != nil {
 		return err

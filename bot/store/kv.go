@@ -8,14 +8,25 @@ import (
 )
 
 // Get returns the value stored under key (platform sessions); ok is false
-// when there is none.
+// when there is none. A sealed value is opened with Options.Key; without the
+// key, or with another one, it is an error (ErrWrongKey), never the sealed
+// bytes.
 func (s *Store) Get(ctx context.Context, key string) (value []byte, ok bool, err error) {
-	err = s.db.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = ?`, key).Scan(&value)
+	var sealed bool
+	err = s.db.QueryRowContext(ctx, `SELECT value, sealed FROM kv WHERE key = ?`, key).Scan(&value, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("store: get %s: %w", key, err)
+	}
+	if sealed {
+		if s.aead == nil {
+			return nil, false, fmt.Errorf("store: get %s: %w: the value is sealed and no state key is set (state_key_file)", key, ErrWrongKey)
+		}
+		if value, err = unseal(s.aead, value, kvAD(key)); err != nil {
+			return nil, false, fmt.Errorf("store: get %s: %w", key, err)
+		}
 	}
 	if value == nil {
 		value = []byte{}
@@ -23,8 +34,9 @@ func (s *Store) Get(ctx context.Context, key string) (value []byte, ok bool, err
 	return value, true, nil
 }
 
-// Put stores value under key, replacing what was there. The value is never
-// logged nor put in an error: it may hold a session token.
+// Put stores value under key, replacing what was there, sealed when
+// Options.Key is set. The value is never logged nor put in an error: it may
+// hold a session token.
 func (s *Store) Put(ctx context.Context, key string, value []byte) error {
 	if key == "" {
 		return errors.New("store: put: empty key")
@@ -32,14 +44,19 @@ func (s *Store) Put(ctx context.Context, key string, value []byte) error {
 	if value == nil {
 		value = []byte{}
 	}
-	at, err := nanos(s.now())
+	sealed := s.aead != nil
+	if sealed {
+		value = seal(s.aead, value, kvAD(key))
+	}
+	at, err := moment(s.now())
 	if err != nil {
 		return fmt.Errorf("store: put %s: %w", key, err)
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	_, err = s.db.ExecContext(ctx, `INSERT INTO kv (key, value, updated) VALUES (?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = excluded.updated`, key, value, at)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO kv (key, value, updated, sealed) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = excluded.updated, sealed = excluded.sealed`,
+		key, value, at, sealed)
 	if err != nil {
 		return fmt.Errorf("store: put %s: %w", key, err)
 	}

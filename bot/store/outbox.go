@@ -59,14 +59,8 @@ func enqueue(ctx context.Context, tx *sql.Tx, posts []bot.Post, at any) error {
 		if p.Key == "" || p.Target == "" || p.Kind == "" {
 			return fmt.Errorf("%s→%s: key, target and kind are required", p.Key, p.Target)
 		}
-		var times [3]any
-		for i, t := range []time.Time{p.Due, p.Expires, p.Order} {
-			if times[i], err = nanos(t); err != nil {
-				return fmt.Errorf("%s→%s: %w", p.Key, p.Target, err)
-			}
-		}
-		_, err := stmt.ExecContext(ctx, p.Key, p.Target, string(p.Kind), times[0], p.Text, p.Link, p.Lang,
-			times[1], times[2], at, at)
+		_, err := stmt.ExecContext(ctx, p.Key, p.Target, string(p.Kind), nanos(p.Due), p.Text, p.Link, p.Lang,
+			nanos(p.Expires), nanos(p.Order), at, at)
 		if err != nil {
 			return fmt.Errorf("%s→%s: %w", p.Key, p.Target, err)
 		}
@@ -97,10 +91,18 @@ func scanDeliveries(rows *sql.Rows) ([]bot.Delivery, error) {
 	return out, rows.Err()
 }
 
+// The delivery loop's queries, each served by its partial index of 0002
+// (TestQueryPlans checks it).
+const (
+	openQuery = `SELECT ` + deliveryColumns + ` FROM outbox
+		WHERE target = ? AND status IN ('pending', 'sending') ORDER BY due, key`
+	sentTimesQuery = `SELECT updated FROM outbox
+		WHERE target = ? AND status = 'sent' AND updated >= ? ORDER BY updated, key`
+)
+
 // Open lists the target's pending and sending deliveries, by due time, then key.
 func (s *Store) Open(ctx context.Context, target string) ([]bot.Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM outbox
-		WHERE target = ? AND status IN ('pending', 'sending') ORDER BY due, key`, target)
+	rows, err := s.db.QueryContext(ctx, openQuery, target)
 	if err != nil {
 		return nil, fmt.Errorf("store: open deliveries of %s: %w", target, err)
 	}
@@ -141,13 +143,9 @@ func (s *Store) MarkSent(ctx context.Context, key, target string, r bot.Receipt,
 // MarkRetry puts a pending or sending delivery back to pending, not before
 // next, with the reason; on an ended delivery it returns ErrEnded.
 func (s *Store) MarkRetry(ctx context.Context, key, target string, next time.Time, reason string, now time.Time) error {
-	n, err := nanos(next)
-	if err != nil {
-		return fmt.Errorf("store: mark retry %s→%s: %w", key, target, err)
-	}
 	return s.transition(ctx, "mark retry", key, target, now,
 		`status = 'pending', next_attempt = :next, reason = :reason`,
-		[]any{sql.Named("next", n), sql.Named("reason", reason)},
+		[]any{sql.Named("next", nanos(next)), sql.Named("reason", reason)},
 		func(bot.Status, sql.NullString) bool { return false })
 }
 
@@ -208,15 +206,11 @@ func (s *Store) transition(ctx context.Context, op, key, target string, now time
 // SentTimes lists when the target's posts were sent at or after since,
 // oldest first.
 func (s *Store) SentTimes(ctx context.Context, target string, since time.Time) ([]time.Time, error) {
-	from, err := nanos(since)
-	if err != nil {
-		return nil, fmt.Errorf("store: sent times of %s: %w", target, err)
-	}
+	from := nanos(since)
 	if from == nil {
 		from = int64(-1 << 63)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT updated FROM outbox
-		WHERE target = ? AND status = 'sent' AND updated >= ? ORDER BY updated, key`, target, from)
+	rows, err := s.db.QueryContext(ctx, sentTimesQuery, target, from)
 	if err != nil {
 		return nil, fmt.Errorf("store: sent times of %s: %w", target, err)
 	}

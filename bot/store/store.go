@@ -4,7 +4,16 @@
 //
 // The file is opened in WAL mode with synchronous=FULL, so a delivery recorded
 // sent survives a crash or a power loss. Times are stored as integer Unix
-// nanoseconds (NULL for the zero time) and come back in UTC.
+// nanoseconds (NULL for the zero time) and come back in UTC; a time beyond
+// 1677–2262 is stored as the bound it passed (see nanos).
+//
+// A new state file is created 0600 in a directory created 0700; SQLite gives
+// its -wal and -shm the file's mode. An exclusive Open (the daemon) locks
+// path + ".lock" for the life of the Store: one daemon per state. It also
+// marks the state in use, so that a state whose WAL was lost after an unclean
+// stop is refused (ErrLostWAL) instead of sending again what the lost
+// transactions had recorded sent. With Options.Key, KV values (platform
+// sessions) are sealed with AES-256-GCM.
 //
 // Before anything writes to an existing file, Open checks it read-only: the
 // SQLite header, PRAGMA quick_check, the application id and the schema
@@ -29,11 +38,13 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/cipher"
 	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -67,14 +78,32 @@ const applicationID = 0x4c554d4f
 // busyTimeout is how long a statement waits for another connection's lock.
 const busyTimeout = 10 * time.Second
 
+// The WAL is checkpointed into the database once it holds walAutocheckpoint
+// pages (SQLite's default, 4 MiB of 4 KiB pages), and a checkpointed WAL
+// larger than journalSizeLimit (after one big transaction, such as a cold
+// poll's SaveFeed) is truncated back to it. Below the limit the file keeps its
+// size and is overwritten in place, so a nearly full disk does not stop
+// ordinary commits: their space is already allocated.
+const (
+	walAutocheckpoint = 1000
+	journalSizeLimit  = 8 << 20
+)
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
 // Store is lumobot's state in one SQLite file. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB
-	path string
-	now  func() time.Time // for kv.updated only; every other time is passed in
+	db      *sql.DB
+	path    string
+	now     func() time.Time // kv.updated and the in-use mark; every other time is passed in
+	aead    cipher.AEAD      // nil: KV values are stored as they are
+	lock    *lock            // held by an exclusive store until Close
+	reserve int64            // free bytes CanRecord requires
+	statfs  func(dir string) (free uint64, err error)
+
+	closeOnce sync.Once
+	closeErr  error
 	// wmu lets one write of this process at a time reach SQLite. Without
 	// it, concurrent writers (Poll's feeds) meet SQLITE_BUSY and SQLite's
 	// busy handler sleeps (1 ms growing to 100 ms a try) however soon the
@@ -82,29 +111,77 @@ type Store struct {
 	wmu sync.Mutex
 }
 
-// Open opens the state file at path, creating it and its directory (0o750)
-// when missing, and brings its schema up to date. An existing file is checked
-// first without writing to it; see ErrCorrupt.
-func Open(path string) (*Store, error) {
+// Options configure Open.
+type Options struct {
+	// Now is the clock (required): kv.updated, the in-use mark.
+	Now func() time.Time
+	// Exclusive makes this the one process that may deliver from the
+	// state: Open takes an OS lock on a file beside it (path + ".lock",
+	// holding the pid) until Close, and fails when another process holds
+	// it. The daemon opens exclusively; preview and validate do not.
+	Exclusive bool
+	// Key, when set, must be 32 bytes: KV values are then sealed with
+	// AES-256-GCM before they are written. See ParseKey.
+	Key []byte
+	// AcceptLostWAL opens a state that ErrLostWAL would refuse, accepting
+	// that deliveries recorded in the lost transactions may be sent again.
+	AcceptLostWAL bool
+	// Reserve is the free space CanRecord requires on the state's file
+	// system; 0 means DefaultReserve.
+	Reserve int64
+}
+
+// Open opens the state file at path, creating it (0o600) and its directory
+// (0o700) when missing, and brings its schema up to date. An existing file is
+// checked first without writing to it; see ErrCorrupt and ErrLostWAL.
+func Open(path string, o Options) (_ *Store, err error) {
 	if path == "" {
 		return nil, errors.New("store: open: empty state path")
+	}
+	if o.Now == nil {
+		return nil, errors.New("store: open: Options.Now (the clock) is required")
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	aead, err := newSealer(o.Key)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", abs, err)
+	}
 	migs, err := migrations()
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("store: open %s: create directory: %w", abs, err)
+	}
+	s := &Store{path: abs, now: o.Now, aead: aead, reserve: o.Reserve, statfs: freeSpace}
+	if s.reserve <= 0 {
+		s.reserve = DefaultReserve
+	}
+	if o.Exclusive {
+		// Before the check: a second daemon must not even read a state
+		// that another one is changing.
+		if s.lock, err = lockFile(abs); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				s.lock.release()
+			}
+		}()
 	}
 	fi, err := os.Stat(abs)
 	switch {
 	case err == nil && fi.IsDir():
 		return nil, fmt.Errorf("store: open %s: is a directory, not a state file", abs)
 	case err == nil && fi.Size() > 0:
+		// Before check: with a -shm but no -wal, check's read-only open
+		// creates an empty -wal, and the loss would no longer show.
+		if err := checkWAL(abs); err != nil && !o.AcceptLostWAL {
+			return nil, err
+		}
 		if err := check(abs, len(migs)); err != nil {
 			return nil, err
 		}
@@ -112,8 +189,8 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}
 	// SQLite silently opens a file it may not write read-only; say so here
-	// instead of at the first post.
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o640)
+	// instead of at the first post. SQLite gives -wal and -shm the file's mode.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: state file is not writable: %w", abs, err)
 	}
@@ -125,26 +202,38 @@ func Open(path string) (*Store, error) {
 			"foreign_keys(1)",
 			"journal_mode(WAL)",
 			"synchronous(FULL)",
+			fmt.Sprintf("wal_autocheckpoint(%d)", walAutocheckpoint),
+			fmt.Sprintf("journal_size_limit(%d)", journalSizeLimit),
 		},
 		"_txlock": {"immediate"},
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}
-	s := &Store{db: db, path: abs, now: time.Now}
+	s.db = db
 	if err := s.init(migs); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := s.start(context.Background()); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the database; the last connection checkpoints the WAL.
+// Close marks the state closed cleanly when no daemon holds it any more,
+// closes the database (the last connection checkpoints the WAL and removes
+// it) and releases the lock.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("store: close %s: %w", s.path, err)
-	}
-	return nil
+	s.closeOnce.Do(func() {
+		s.closeErr = s.finish(context.Background())
+		if err := s.db.Close(); err != nil && s.closeErr == nil {
+			s.closeErr = fmt.Errorf("store: close %s: %w", s.path, err)
+		}
+		s.lock.release()
+	})
+	return s.closeErr
 }
 
 // Path is the absolute path of the state file.
@@ -371,17 +460,29 @@ func migrations() ([]migration, error) {
 	return migs, nil
 }
 
+// The storable times: Unix nanoseconds in an int64, from 1677-09-21
+// 00:12:43.145224192 to 2262-04-11 23:47:16.854775807 UTC.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
 // nanos turns a time into its column value: NULL for the zero time, else
-// Unix nanoseconds (years 1678–2262).
-func nanos(t time.Time) (any, error) {
-	if t.IsZero() {
-		return nil, nil
+// Unix nanoseconds. A time beyond the storable range is stored as the bound
+// it passed (one feed item dated in the year 9999 must not fail its batch):
+// for a due time, an expiry or an order, "after 2262" and "in 2262" mean the
+// same to the planner (never, in practice), and so do "before 1678" and "in
+// 1677" (long past). Clamping keeps the column's order.
+func nanos(t time.Time) any {
+	switch {
+	case t.IsZero():
+		return nil
+	case t.Before(minTime):
+		return int64(math.MinInt64)
+	case t.After(maxTime):
+		return int64(math.MaxInt64)
 	}
-	n := t.UnixNano()
-	if !time.Unix(0, n).Equal(t) {
-		return nil, fmt.Errorf("time %s out of the storable range", t.Format(time.RFC3339))
-	}
-	return n, nil
+	return t.UnixNano()
 }
 
 // fromNanos is the inverse of nanos, in UTC.
@@ -408,11 +509,14 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// moment is a time that must be there (now), as stored.
+// moment is a time that must be there (now), as stored. The clock is never
+// clamped: a clock outside 1678–2262 is a broken clock.
 func moment(t time.Time) (any, error) {
-	v, err := nanos(t)
-	if err == nil && v == nil {
-		err = errors.New("zero time")
+	switch {
+	case t.IsZero():
+		return nil, errors.New("zero time")
+	case t.Before(minTime) || t.After(maxTime):
+		return nil, fmt.Errorf("time %s out of the storable range", t.Format(time.RFC3339))
 	}
-	return v, err
+	return t.UnixNano(), nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -25,10 +26,15 @@ var ctx = context.Background()
 // t0 is a fixed test clock with nanoseconds, in a zone other than UTC.
 var t0 = time.Date(2021, 5, 5, 13, 30, 0, 123456789, time.FixedZone("EEST", 3*3600))
 
+// clock is the tests' fixed clock.
+func clock() time.Time { return t0 }
+
+func opts() Options { return Options{Now: clock} }
+
 func newStore(t testing.TB) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "state", "lumobot.db")
-	s, err := Open(path)
+	s, err := Open(path, opts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +47,7 @@ func reopen(t *testing.T, s *Store, path string) *Store {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := Open(path)
+	s2, err := Open(path, opts())
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -68,51 +74,94 @@ func rawDB(t *testing.T, path string) *sql.DB {
 	return db
 }
 
+// A new state is private (issue 18): its directories 0700, the file and
+// SQLite's -wal and -shm 0600, whatever the umask (0 here, so the modes come
+// from Open, not from the umask).
 func TestOpenCreatesDirectoryAndFile(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "a", "b")
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	top := filepath.Join(t.TempDir(), "a")
+	dir := filepath.Join(top, "b")
 	path := filepath.Join(dir, "state.db")
-	s, err := Open(path)
+	s, err := Open(path, Options{Now: clock, Exclusive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	fi, err := os.Stat(dir)
-	if err != nil {
+	if err := s.Put(ctx, "k", []byte("v")); err != nil {
 		t.Fatal(err)
 	}
-	if perm := fi.Mode().Perm(); perm != 0o750 {
-		t.Errorf("directory mode %o, want 750", perm)
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Errorf("state file: %v", err)
+	for p, want := range map[string]os.FileMode{
+		top: 0o700, dir: 0o700, path: 0o600, path + "-wal": 0o600, path + "-shm": 0o600, path + ".lock": 0o600,
+	} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if perm := fi.Mode().Perm(); perm != want {
+			t.Errorf("%s: mode %o, want %o", filepath.Base(p), perm, want)
+		}
 	}
 	if err := s.Ping(ctx); err != nil {
 		t.Errorf("Ping: %v", err)
 	}
-	var mode, sync, fk string
-	for q, v := range map[string]*string{`PRAGMA journal_mode`: &mode, `PRAGMA synchronous`: &sync, `PRAGMA foreign_keys`: &fk} {
+	var mode, sync, fk, ckpt, limit string
+	for q, v := range map[string]*string{`PRAGMA journal_mode`: &mode, `PRAGMA synchronous`: &sync, `PRAGMA foreign_keys`: &fk,
+		`PRAGMA wal_autocheckpoint`: &ckpt, `PRAGMA journal_size_limit`: &limit} {
 		if err := s.db.QueryRow(q).Scan(v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if mode != "wal" || sync != "2" || fk != "1" {
-		t.Errorf("journal_mode=%s synchronous=%s foreign_keys=%s, want wal 2 (FULL) 1", mode, sync, fk)
+	if mode != "wal" || sync != "2" || fk != "1" || ckpt != fmt.Sprint(walAutocheckpoint) || limit != fmt.Sprint(journalSizeLimit) {
+		t.Errorf("journal_mode=%s synchronous=%s foreign_keys=%s wal_autocheckpoint=%s journal_size_limit=%s, want wal 2 (FULL) 1 %d %d",
+			mode, sync, fk, ckpt, limit, walAutocheckpoint, journalSizeLimit)
+	}
+}
+
+// An existing state keeps the modes its owner gave it.
+func TestOpenKeepsExistingModes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o750)
+	path := filepath.Join(dir, "state.db")
+	if err := os.WriteFile(path, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path, 0o640)
+	s, err := Open(path, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for p, want := range map[string]os.FileMode{dir: 0o750, path: 0o640} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: %v %v, want mode %o", p, fi.Mode(), err, want)
+		}
 	}
 }
 
 func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Open(""); err == nil {
+	if _, err := Open("", opts()); err == nil {
 		t.Error("Open(\"\"): no error")
 	}
-	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "directory") {
+	if _, err := Open(filepath.Join(dir, "s.db"), Options{}); err == nil || !strings.Contains(err.Error(), "Now") {
+		t.Errorf("Open(no clock) = %v, want an error saying Now is required", err)
+	}
+	if exists(filepath.Join(dir, "s.db")) {
+		t.Error("Open without a clock created the file")
+	}
+	if _, err := Open(dir, opts()); err == nil || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("Open(directory) = %v, want an error saying it is a directory", err)
 	}
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(filepath.Join(file, "state.db")); err == nil || !strings.Contains(err.Error(), file) {
+	if _, err := Open(filepath.Join(file, "state.db"), opts()); err == nil || !strings.Contains(err.Error(), file) {
 		t.Errorf("Open(under a file) = %v, want an error naming the path", err)
 	}
 }
@@ -122,7 +171,7 @@ func TestOpenEmptyFileIsNewDatabase(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(path)
+	s, err := Open(path, opts())
 	if err != nil {
 		t.Fatalf("Open(empty file) = %v", err)
 	}
@@ -175,7 +224,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 	db.Close()
 	before := hashFile(t, path)
-	_, err := Open(path)
+	_, err := Open(path, opts())
 	if err == nil || !strings.Contains(err.Error(), "newer") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Open(newer schema) = %v, want an error naming the file and saying newer", err)
 	}
@@ -201,7 +250,7 @@ func TestForeignDatabaseRefused(t *testing.T) {
 			}
 			db.Close()
 			before := hashFile(t, path)
-			_, err := Open(path)
+			_, err := Open(path, opts())
 			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), path) {
 				t.Fatalf("Open = %v, want ErrCorrupt naming the file", err)
 			}
@@ -216,7 +265,7 @@ func TestForeignDatabaseRefused(t *testing.T) {
 func validFile(t *testing.T, dir string) string {
 	t.Helper()
 	path := filepath.Join(dir, "state.db")
-	s, err := Open(path)
+	s, err := Open(path, opts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +333,7 @@ func TestCorruptedFileRefusedAndUntouched(t *testing.T) {
 			path := validFile(t, t.TempDir())
 			tc.corrupt(t, path)
 			before := hashFile(t, path)
-			s, err := Open(path)
+			s, err := Open(path, opts())
 			if err == nil {
 				s.Close()
 				t.Fatal("Open succeeded on a corrupted file")
@@ -302,7 +351,7 @@ func TestCorruptedFileRefusedAndUntouched(t *testing.T) {
 				}
 			}
 			// A second attempt says the same and still changes nothing.
-			if _, err2 := Open(path); err2 == nil || err2.Error() != err.Error() {
+			if _, err2 := Open(path, opts()); err2 == nil || err2.Error() != err.Error() {
 				t.Errorf("second Open = %v, want %v", err2, err)
 			}
 			if hashFile(t, path) != before {
@@ -333,7 +382,7 @@ func TestOpenAfterCrashKeepsWAL(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s2, err := Open(crash)
+	s2, err := Open(crash, opts())
 	if err != nil {
 		t.Fatalf("Open after crash: %v", err)
 	}
@@ -430,7 +479,7 @@ func TestReadOnlyRefused(t *testing.T) {
 
 // openAndWrite opens path and writes once, saying what happened.
 func openAndWrite(path string) string {
-	s, err := Open(path)
+	s, err := Open(path, opts())
 	if err != nil {
 		return fmt.Sprintf("OPEN ERROR: %v\n", err)
 	}
@@ -487,34 +536,6 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 	}
 }
 
-func TestKV(t *testing.T) {
-	s, path := newStore(t)
-	if v, ok, err := s.Get(ctx, "bluesky:session"); err != nil || ok || v != nil {
-		t.Fatalf("Get(missing) = %q, %v, %v", v, ok, err)
-	}
-	steps := []struct{ key, value string }{
-		{"bluesky:session", `{"accessJwt":"a"}`},
-		{"bluesky:session", `{"accessJwt":"b"}`}, // replaced
-		{"other", ""},                            // empty but present
-	}
-	for _, st := range steps {
-		if err := s.Put(ctx, st.key, []byte(st.value)); err != nil {
-			t.Fatal(err)
-		}
-		v, ok, err := s.Get(ctx, st.key)
-		if err != nil || !ok || string(v) != st.value {
-			t.Errorf("Get(%s) = %q, %v, %v; want %q", st.key, v, ok, err, st.value)
-		}
-	}
-	if err := s.Put(ctx, "", []byte("x")); err == nil {
-		t.Error("Put(empty key): no error")
-	}
-	s = reopen(t, s, path)
-	if v, ok, _ := s.Get(ctx, "bluesky:session"); !ok || string(v) != `{"accessJwt":"b"}` {
-		t.Errorf("after reopen Get = %q, %v", v, ok)
-	}
-}
-
 func TestClosedStoreErrors(t *testing.T) {
 	s, _ := newStore(t)
 	s.Close()
@@ -526,44 +547,11 @@ func TestClosedStoreErrors(t *testing.T) {
 	}
 }
 
-func TestTimeRoundTrip(t *testing.T) {
-	helsinki, err := time.LoadLocation("Europe/Helsinki")
-	if err != nil {
-		t.Skip(err)
-	}
-	for _, tm := range []time.Time{
-		{},
-		t0,
-		time.Date(2021, 10, 31, 3, 30, 0, 1, helsinki), // ambiguous fall-back hour
-		time.Unix(0, 1),
-		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond),
-		time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Now(), // with a monotonic reading
-	} {
-		v, err := nanos(tm)
-		if err != nil {
-			t.Fatalf("nanos(%v): %v", tm, err)
-		}
-		var n sql.NullInt64
-		if v != nil {
-			n = sql.NullInt64{Int64: v.(int64), Valid: true}
-		}
-		if got := fromNanos(n); !got.Equal(tm) || got.IsZero() != tm.IsZero() {
-			t.Errorf("round trip %v → %v", tm, got)
-		}
-	}
-	for _, tm := range []time.Time{time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)} {
-		if _, err := nanos(tm); err == nil {
-			t.Errorf("nanos(%v): no error", tm)
-		}
-	}
-}
-
 // A corrupted file with a crash's -wal and -shm beside it is checked with
 // locking (a daemon could be running): still refused, file and WAL untouched.
 func TestCorruptedFileWithWAL(t *testing.T) {
 	src := validFile(t, t.TempDir())
-	s, err := Open(src)
+	s, err := Open(src, opts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -584,12 +572,40 @@ func TestCorruptedFileWithWAL(t *testing.T) {
 	}
 	f.Close()
 	before, beforeWAL := hashFile(t, path), hashFile(t, path+"-wal")
-	_, err = Open(path)
+	_, err = Open(path, opts())
 	if !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("Open = %v, want ErrCorrupt", err)
 	}
 	t.Log(err)
 	if hashFile(t, path) != before || hashFile(t, path+"-wal") != beforeWAL {
 		t.Error("Open changed the corrupted file or its WAL")
+	}
+}
+
+// nanos clamps what int64 nanoseconds cannot hold to the bound it passed;
+// moment (the clock) refuses it instead.
+func TestNanosClamp(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Time
+		want any
+	}{
+		{time.Time{}, nil},
+		{time.Unix(0, 0), int64(0)},
+		{t0, t0.UnixNano()},
+		{time.Unix(0, math.MaxInt64), int64(math.MaxInt64)},
+		{time.Unix(0, math.MinInt64), int64(math.MinInt64)},
+		{time.Unix(0, math.MaxInt64).Add(time.Nanosecond), int64(math.MaxInt64)},
+		{time.Unix(0, math.MinInt64).Add(-time.Nanosecond), int64(math.MinInt64)},
+		{time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), int64(math.MaxInt64)},
+		{time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), int64(math.MinInt64)}, // not the zero time
+	} {
+		if got := nanos(tc.in); got != tc.want {
+			t.Errorf("nanos(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+	for _, bad := range []time.Time{{}, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if _, err := moment(bad); err == nil {
+			t.Errorf("moment(%v): no error", bad)
+		}
 	}
 }

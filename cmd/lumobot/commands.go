@@ -28,7 +28,7 @@ import (
 )
 
 func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
-	var once, watch bool
+	var once, watch, acceptLostWAL bool
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the daemon: poll feeds, plan posts, deliver them when due",
@@ -43,7 +43,10 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(cfg.State)
+			st, err := store.Open(cfg.State, store.Options{Now: env.Now, Exclusive: true, Key: cfg.StateKey, AcceptLostWAL: acceptLostWAL})
+			if errors.Is(err, store.ErrLostWAL) {
+				return fmt.Errorf("%w\n(put the -wal file back beside the state, or start once with --accept-lost-wal to accept that what it held is lost: posts recorded there may go out again)", err)
+			}
 			if err != nil {
 				return err
 			}
@@ -61,6 +64,7 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "one cycle: poll every source, plan, deliver what is due now, exit")
 	cmd.Flags().BoolVar(&watch, "watch", false, "also reload when the config file changes (as on SIGHUP)")
+	cmd.Flags().BoolVar(&acceptLostWAL, "accept-lost-wal", false, "open a state whose write-ahead log was lost after an unclean stop (what it held is gone)")
 	return cmd
 }
 
@@ -109,7 +113,7 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, cleanup, err := openForReading(cfg.State)
+			st, cleanup, err := openForReading(cfg.State, env.Now, cfg.StateKey)
 			if err != nil {
 				return err
 			}
@@ -247,9 +251,9 @@ func appendJSONStringSlow(b []byte, s string) []byte {
 
 // openForReading opens the state without creating it: preview must not
 // write, so a missing state is read as an empty one in a temporary file.
-func openForReading(path string) (*store.Store, func(), error) {
+func openForReading(path string, now func() time.Time, key []byte) (*store.Store, func(), error) {
 	if _, err := os.Stat(path); err == nil {
-		st, err := store.Open(path)
+		st, err := store.Open(path, store.Options{Now: now, Key: key})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -259,7 +263,7 @@ func openForReading(path string) (*store.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(filepath.Join(dir, "empty.db"))
+	st, err := store.Open(filepath.Join(dir, "empty.db"), store.Options{Now: now})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
@@ -396,7 +400,7 @@ func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, cleanup, err := openForReading(cfg.State)
+			st, cleanup, err := openForReading(cfg.State, env.Now, cfg.StateKey)
 			if err != nil {
 				return err
 			}

@@ -96,7 +96,7 @@ reminders:
 	if !config.IsConfigError(err) {
 		t.Fatalf("err = %v, want a config error", err)
 	}
-	for _, key := range []string{"feeds[0].template", "announcements[0].template", "reminders[0].template"} {
+	for _, key := range []string{`feed "uutiset": template`, `announcement "a": template`, "reminders[0].template"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s:\n%v", key, err)
 		}

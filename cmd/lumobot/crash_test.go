@@ -413,7 +413,7 @@ func dlvWait(d time.Duration, cond func() bool) bool {
 // the process using it must be gone.
 func dlvDeliveries(t *testing.T, path string) map[string]map[string]bot.Delivery {
 	t.Helper()
-	st, err := store.Open(path)
+	st, err := store.Open(path, store.Options{Now: time.Now})
 	if err != nil {
 		t.Fatalf("open state: %v", err)
 	}
