@@ -75,6 +75,7 @@ func New(cfg Config, deps Deps) *Bot {
 			Logger:   deps.Logger,
 			Observer: deps.Observer,
 			Redact:   deps.Redact,
+			Paused:   cfg.Paused,
 		},
 		log:       deps.Logger,
 		calendars: map[string][]byte{},
@@ -97,6 +98,9 @@ func (b *Bot) Targets() []Target { return b.deps.Targets }
 func (b *Bot) Stuck(now time.Time, limit time.Duration) (string, bool) {
 	return b.watch.stuck(now, limit)
 }
+
+// Paused reports whether every post is held.
+func (b *Bot) Paused() bool { return b.cfg.Paused }
 
 // StateProblem is why the state cannot record a delivery now (nil: it
 // can); sending is held meanwhile.

@@ -58,7 +58,9 @@ type Deliverer struct {
 	Logger   *slog.Logger
 	Observer Observer
 	Redact   func(string) string // nil: none
-	watch    *watchdog
+	// Paused holds every send; what waits is still ended when it expires.
+	Paused bool
+	watch  *watchdog
 
 	mu       sync.Mutex
 	held     map[string]time.Time // target → no request before this: the platform's rate-limit reset
@@ -234,6 +236,16 @@ func (d *Deliverer) choose(ctx context.Context, t Target, open *[]Delivery, sent
 		if _, ok := d.receipt(kept[i]); ok {
 			return time.Time{}, i, nil // recording is not sending: no gate
 		}
+	}
+	if d.Paused {
+		// Nothing goes out; look again when the next one would expire,
+		// so that it is recorded skipped in time.
+		for _, i := range ready {
+			if e := kept[i].Expires; !e.IsZero() {
+				later(e)
+			}
+		}
+		return next, -1, nil
 	}
 	if until := d.heldUntil(t.Name); until.After(at) {
 		later(until)

@@ -26,6 +26,11 @@ type Config struct {
 	LateGrace   time.Duration // an announcement later than this is skipped
 	Retry       Retry
 
+	// Paused holds every post on every target (the emergency stop):
+	// polling and planning go on, and on resume what is still in time goes
+	// out by the usual rules.
+	Paused bool
+
 	Feeds         []Feed
 	Events        []Event // staff's own, from the config
 	Announcements []Announcement

@@ -23,6 +23,7 @@ func compile(cfg *config.Config) (bot.Config, error) {
 		Concurrency: cfg.Schedule.Concurrency,
 		Quiet:       quietHours(cfg.Schedule.Quiet),
 		LateGrace:   cfg.Schedule.Grace,
+		Paused:      cfg.Paused,
 		Retry:       bot.Retry{Initial: cfg.Schedule.RetryFirst, Max: cfg.Schedule.RetryCeiling, GiveUp: cfg.Schedule.GiveUp},
 	}
 	poll, err := config.ParseCron(cfg.Schedule.Poll, cfg.Location)
