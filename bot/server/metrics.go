@@ -43,8 +43,12 @@ var _ bot.Observer = (*Metrics)(nil)
 // Runtime collectors reg already has (prometheus.DefaultRegisterer has the Go
 // and process ones) are kept; registering the lumobot_ metrics twice on one
 // registry panics, as MustRegister does. depth may be nil: then
-// lumobot_outbox_deliveries is not exported.
-func NewMetrics(reg prometheus.Registerer, depth DepthFunc) *Metrics {
+// lumobot_outbox_deliveries is not exported. now is the clock for
+// lumobot_next_due_seconds; a nil clock panics, as a wiring mistake.
+func NewMetrics(reg prometheus.Registerer, depth DepthFunc, now func() time.Time) *Metrics {
+	if now == nil {
+		panic("server: NewMetrics needs a clock")
+	}
 	m := &Metrics{
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lumobot_feed_polls_total",
@@ -70,7 +74,7 @@ func NewMetrics(reg prometheus.Registerer, depth DepthFunc) *Metrics {
 			Name: "lumobot_config_last_reload_successful",
 			Help: "1 if the last config reload succeeded (or none was tried), 0 if it failed.",
 		}),
-		now: time.Now,
+		now: now,
 	}
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
