@@ -41,7 +41,8 @@ type Request struct {
 	// Body is sent as it is, with ContentType, when JSON and Form are nil.
 	Body        []byte
 	ContentType string
-	// Header holds more headers. User-Agent is "lumobot" unless set here.
+	// Header holds more headers. User-Agent is "lumobot" and Content-Type
+	// the body's unless set here.
 	Header http.Header
 }
 
@@ -116,7 +117,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	for name, values := range r.Header {
 		req.Header[http.CanonicalHeaderKey(name)] = values
 	}
-	if ctype != "" {
+	if ctype != "" && req.Header.Get("Content-Type") == "" { // the caller's, with its parameters, wins
 		req.Header.Set("Content-Type", ctype)
 	}
 	if req.Header.Get("User-Agent") == "" {

@@ -118,6 +118,9 @@ func TestDo(t *testing.T) {
 		{"raw body", Request{Method: "POST", URL: srv.URL + "/r", Body: []byte(`{"x":1}`), ContentType: "application/json",
 			Header: http.Header{"user-agent": {"custom"}}},
 			recorded{"POST", "/r", "application/json", "custom", "", `{"x":1}`}},
+		{"caller's content type", Request{Method: "POST", URL: srv.URL + "/c", JSON: 1,
+			Header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}},
+			recorded{"POST", "/c", "application/json; charset=utf-8", "lumobot", "", "1"}},
 		{"get", Request{Method: "GET", URL: srv.URL + "/g"}, recorded{"GET", "/g", "", "lumobot", "", ""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
