@@ -78,16 +78,29 @@ func Forms(s string) []string {
 	return out
 }
 
-// Echo is what a careless server may write back in an error answer: every
-// secret in every form Forms lists, each between words.
-func Echo(secrets ...string) string {
-	var parts []string
-	for _, s := range secrets {
+// Echo is one answer of a careless server that writes a secret back.
+type Echo struct {
+	Status int    // 401, 403 or 500
+	Text   string // one secret in one of its Forms
+	Secret int    // the secret's position in the list
+}
+
+// Echoes lists an Echo for every form of every secret and every status of
+// 401, 403 and 500: one secret in one form per answer, so that a client's
+// cut of a long answer cannot hide a form from the test.
+func Echoes(secrets ...string) []Echo {
+	var out []Echo
+	for i, s := range secrets {
+		if s == "" {
+			continue
+		}
 		for _, f := range Forms(s) {
-			parts = append(parts, "got "+f+" here")
+			for _, st := range []int{401, 403, 500} {
+				out = append(out, Echo{Status: st, Text: f, Secret: i})
+			}
 		}
 	}
-	return strings.Join(parts, "; ")
+	return out
 }
 
 func rfc3986(s string) string {
