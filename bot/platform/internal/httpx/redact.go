@@ -20,8 +20,9 @@ import (
 const Placeholder = "[redacted]"
 
 // recentMax bounds the secrets Remember keeps: a session's tokens are
-// replaced every few hours, and the old ones are dead soon after.
-const recentMax = 16
+// replaced every few hours (four secrets a session: two tokens and their
+// signatures), and the old ones are dead soon after.
+const recentMax = 32
 
 // Redactor removes a client's credentials from text, in every form a server
 // may echo them: as written, percent-encoded (path, query, RFC 3986, upper
