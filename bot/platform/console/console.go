@@ -20,8 +20,8 @@ import (
 // Options configure a console target.
 type Options struct {
 	Name   string
-	Output string // stdout | stderr | a file path (appended)
-	Format string // text | jsonl
+	Output string           // stdout | stderr | a file path (appended)
+	Format string           // text | jsonl
 	Now    func() time.Time // the clock, for the jsonl time field; required
 	// Location is the zone the text format shows due times in; nil: UTC.
 	Location *time.Location
