@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -44,7 +45,8 @@ func NewRedactor(secrets ...string) *Redactor {
 }
 
 // Add adds configured secrets, kept for the Redactor's life. Every
-// non-empty secret counts, however short: it is the user's credential.
+// non-empty secret counts, however short (see wordMin for how a short one is
+// matched).
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -143,12 +145,49 @@ func (r *Redactor) String(s string) string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, f := range r.forms {
-		if strings.Contains(s, f) {
+		if !strings.Contains(s, f) {
+			continue
+		}
+		if len(f) >= wordMin {
 			s = strings.ReplaceAll(s, f, Placeholder)
+		} else {
+			s = replaceWords(s, f)
 		}
 	}
 	return s
 }
+
+// wordMin is the length from which a secret is replaced wherever it occurs.
+// A shorter one (a test's "at", a toy password) is replaced only as a word
+// of its own: anywhere, it would garble every text ("cre[redacted]e post")
+// and hide what the error says.
+const wordMin = 8
+
+// replaceWords replaces the occurrences of f in s that no letter or digit
+// touches on either side.
+func replaceWords(s, f string) string {
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, f)
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String()
+		}
+		before, _ := utf8.DecodeLastRuneInString(b.String() + rest[:i])
+		after, _ := utf8.DecodeRuneInString(rest[i+len(f):])
+		if wordRune(before) || wordRune(after) {
+			b.WriteString(rest[:i+1])
+			rest = rest[i+1:]
+			continue
+		}
+		b.WriteString(rest[:i])
+		b.WriteString(Placeholder)
+		rest = rest[i+len(f):]
+	}
+}
+
+func wordRune(r rune) bool { return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
 
 // Error returns err with its text redacted. The class (a *bot.DeliveryError
 // found in err) stays outermost, and errors.Is still sees the causes
