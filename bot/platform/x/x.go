@@ -290,7 +290,7 @@ func (c *Client) classify(op string, resp *httpx.Response) error {
 	var err error
 	switch {
 	case status == http.StatusForbidden && p.has(187, "duplicate"):
-		err = fmt.Errorf("x: %s: refused as duplicate content (403): %s: %w", op, msg, bot.ErrDuplicate)
+		err = fmt.Errorf("x: %s: refused as %w (403): %s", op, bot.ErrDuplicate, msg)
 	case status == http.StatusUnauthorized:
 		err = fmt.Errorf("x: %s: unauthorized (401): %s: check consumer key/secret and access token/secret", op, msg)
 	case status == http.StatusForbidden && p.has(453, "subset of x api"):
