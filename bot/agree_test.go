@@ -129,10 +129,10 @@ func agree(t *testing.T, hel *time.Location, start, end time.Time) {
 		c.Set(next)
 	}
 
-	// Cron running `run --once` every two hours: a new process each time.
+	// Cron running `run --once` every hour: a new process each time.
 	c.Set(start)
 	ostore, orec := newState(t), newRecorder(c.Now)
-	for ; c.Now().Before(end); c.Add(2 * time.Hour) {
+	for ; c.Now().Before(end); c.Add(time.Hour) {
 		ob, _ := newBotOn(t, c, ostore, orec)
 		ob.Step(ctx, c.Now())
 	}
@@ -162,7 +162,7 @@ func agree(t *testing.T, hel *time.Location, start, end time.Time) {
 		}
 	}
 	compare("daemon", drec.sent, 0)
-	compare("run --once every two hours", orec.sent, 2*time.Hour)
+	compare("run --once every hour", orec.sent, time.Hour)
 
 	if start.Year() == 2022 {
 		// Over the spring-forward night (27.3.2022 03:00→04:00).

@@ -37,7 +37,7 @@ func TestBrowserStatusPage(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- New(Options{Snapshot: func(context.Context) (Snapshot, error) { return snap, nil }}).Serve(ctx, ln)
+		done <- New(Options{Now: testClock, Snapshot: func(context.Context) (Snapshot, error) { return snap, nil }}).Serve(ctx, ln)
 	}()
 	defer func() {
 		cancel()

@@ -45,8 +45,12 @@ var _ bot.Observer = (*Metrics)(nil)
 // Runtime collectors reg already has (prometheus.DefaultRegisterer has the Go
 // and process ones) are kept; registering the lumobot_ metrics twice on one
 // registry panics, as MustRegister does. depth may be nil: then
-// lumobot_outbox_deliveries is not exported.
-func NewMetrics(reg prometheus.Registerer, depth DepthFunc) *Metrics {
+// lumobot_outbox_deliveries is not exported. now is the clock for
+// lumobot_next_due_seconds; a nil clock panics, as a wiring mistake.
+func NewMetrics(reg prometheus.Registerer, depth DepthFunc, now func() time.Time) *Metrics {
+	if now == nil {
+		panic("server: NewMetrics needs a clock")
+	}
 	m := &Metrics{
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lumobot_feed_polls_total",
@@ -80,7 +84,7 @@ func NewMetrics(reg prometheus.Registerer, depth DepthFunc) *Metrics {
 			Name: "lumobot_flood_holds_total",
 			Help: "Times a target's max_per_hour safety valve started holding its posts, by target.",
 		}, []string{"target"}),
-		now: time.Now,
+		now: now,
 	}
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")

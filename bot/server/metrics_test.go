@@ -24,9 +24,8 @@ func TestMetricsObserver(t *testing.T) {
 			"mastodon": {bot.StatusSending: 1},
 		}, nil
 	}
-	m := NewMetrics(reg, depth)
 	now := time.Date(2021, 5, 5, 10, 0, 0, 0, time.UTC)
-	m.now = func() time.Time { return now }
+	m := NewMetrics(reg, depth, func() time.Time { return now })
 
 	m.Polled("uutiset", false, nil, now)
 	m.Polled("uutiset", true, nil, now.Add(time.Minute))
@@ -134,10 +133,10 @@ func TestMetricsDepthError(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg, func(context.Context) (map[string]map[bot.Status]int, error) {
 		return nil, errors.New("database is locked")
-	})
+	}, testClock)
 	m.Polled("uutiset", false, nil, time.Now())
 	// The scrape still serves the other metrics.
-	rec := get(t, New(Options{Registry: reg}).Handler(), "/metrics")
+	rec := get(t, New(Options{Now: testClock, Registry: reg}).Handler(), "/metrics")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d", rec.Code)
 	}
@@ -149,7 +148,7 @@ func TestMetricsDepthError(t *testing.T) {
 		t.Error("outbox series served despite the error")
 	}
 	// The handler counts the failure after it answered: the next scrape shows it.
-	body = get(t, New(Options{Registry: reg}).Handler(), "/metrics").Body.String()
+	body = get(t, New(Options{Now: testClock, Registry: reg}).Handler(), "/metrics").Body.String()
 	if !strings.Contains(body, `promhttp_metric_handler_errors_total{cause="gathering"} 1`) {
 		t.Error("gathering error not counted")
 	}
@@ -162,7 +161,7 @@ func TestMetricsDepthDeadline(t *testing.T) {
 			t.Error("depth called without a deadline")
 		}
 		return nil, nil
-	})
+	}, testClock)
 	if _, err := reg.Gather(); err != nil {
 		t.Error(err)
 	}
@@ -173,20 +172,20 @@ func TestNewMetricsTwice(t *testing.T) {
 	// collectors (as prometheus.DefaultRegisterer has them) but panics on
 	// its own metrics, like MustRegister.
 	reg := prometheus.NewRegistry()
-	NewMetrics(reg, nil)
+	NewMetrics(reg, nil, testClock)
 	defer func() {
 		if recover() == nil {
 			t.Error("second NewMetrics on one registry did not panic")
 		}
 	}()
-	NewMetrics(reg, nil)
+	NewMetrics(reg, nil, testClock)
 }
 
 func TestNewMetricsDefaultRegistererStyle(t *testing.T) {
 	// A registry that already has the runtime collectors, like the default one.
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(prometheus.NewGoCollector())
-	NewMetrics(reg, nil)
+	NewMetrics(reg, nil, testClock)
 	if _, err := reg.Gather(); err != nil {
 		t.Error(err)
 	}
@@ -200,7 +199,7 @@ func TestMetricsNilAndConcurrent(t *testing.T) {
 	nilM.NextDue(time.Now())
 
 	reg := prometheus.NewRegistry()
-	m := NewMetrics(reg, nil)
+	m := NewMetrics(reg, nil, testClock)
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
@@ -219,5 +218,45 @@ func TestMetricsNilAndConcurrent(t *testing.T) {
 	wg.Wait()
 	if got := testutil.ToFloat64(m.posts.WithLabelValues("x", "news", "sent")); got != 800 {
 		t.Errorf("posts = %v, want 800", got)
+	}
+}
+
+func TestNewMetricsNeedsClock(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("NewMetrics without a clock did not panic")
+		}
+	}()
+	NewMetrics(prometheus.NewRegistry(), nil, nil)
+}
+
+// lumobot_next_due_seconds is computed from the injected clock at scrape time.
+func TestNextDueSecondsUsesClock(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	at := time.Date(2021, 5, 5, 10, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	m := NewMetrics(reg, nil, func() time.Time { mu.Lock(); defer mu.Unlock(); return at })
+	m.NextDue(at.Add(90 * time.Second))
+	got := func() float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "lumobot_next_due_seconds" {
+				return mf.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		t.Fatal("lumobot_next_due_seconds not exported")
+		return 0
+	}
+	if v := got(); v != 90 {
+		t.Errorf("next due in %v s, want 90", v)
+	}
+	mu.Lock()
+	at = at.Add(2 * time.Minute)
+	mu.Unlock()
+	if v := got(); v != -30 {
+		t.Errorf("next due in %v s after the clock moved, want -30", v)
 	}
 }

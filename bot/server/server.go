@@ -46,6 +46,8 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Logger logs failed snapshots and server errors; nil discards them.
 	Logger *slog.Logger
+	// Now is the clock for a snapshot that carries no time. Required.
+	Now func() time.Time
 }
 
 // Server is lumobot's HTTP server.
@@ -55,8 +57,12 @@ type Server struct {
 	handler http.Handler
 }
 
-// New builds a Server; nothing listens until Serve or ListenAndServe.
+// New builds a Server; nothing listens until Serve or ListenAndServe. It
+// panics without Options.Now: a missing clock is a wiring mistake.
 func New(opts Options) *Server {
+	if opts.Now == nil {
+		panic("server: Options.Now (the clock) is required")
+	}
 	s := &Server{opts: opts, log: opts.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

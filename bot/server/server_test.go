@@ -14,8 +14,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// testClock is the servers' clock in tests; pages that must show a time set
+// Snapshot.Now or their own clock.
+func testClock() time.Time { return time.Date(2021, 5, 5, 7, 0, 0, 0, time.UTC) }
+
+func TestNewNeedsClock(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("New without Options.Now did not panic")
+		}
+	}()
+	New(Options{})
+}
+
 func TestHealthz(t *testing.T) {
-	rec := get(t, New(Options{}).Handler(), "/healthz")
+	rec := get(t, New(Options{Now: testClock}).Handler(), "/healthz")
 	if rec.Code != http.StatusOK || rec.Body.String() != "ok\n" {
 		t.Errorf("got %d %q, want 200 ok", rec.Code, rec.Body.String())
 	}
@@ -43,7 +56,7 @@ func TestReadyz(t *testing.T) {
 		}, http.StatusOK, "ok\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := get(t, New(Options{Ready: tc.ready}).Handler(), "/readyz")
+			rec := get(t, New(Options{Now: testClock, Ready: tc.ready}).Handler(), "/readyz")
 			if rec.Code != tc.code || rec.Body.String() != tc.body {
 				t.Errorf("got %d %q, want %d %q", rec.Code, rec.Body.String(), tc.code, tc.body)
 			}
@@ -56,10 +69,10 @@ func TestReadyz(t *testing.T) {
 
 func TestMetricsEndpoint(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m := NewMetrics(reg, nil)
+	m := NewMetrics(reg, nil, testClock)
 	m.Polled("uutiset", false, nil, time.Unix(1620198000, 0))
 	m.Finished("x", "news", "sent")
-	h := New(Options{Registry: reg}).Handler()
+	h := New(Options{Now: testClock, Registry: reg}).Handler()
 	rec := get(t, h, "/metrics")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d", rec.Code)
@@ -80,7 +93,7 @@ func TestMetricsEndpoint(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if rec := get(t, New(Options{}).Handler(), "/metrics"); rec.Code != http.StatusNotFound {
+	if rec := get(t, New(Options{Now: testClock}).Handler(), "/metrics"); rec.Code != http.StatusNotFound {
 		t.Errorf("no registry: /metrics status %d, want 404", rec.Code)
 	}
 }
@@ -100,7 +113,7 @@ func TestServeShutsDownOnCancel(t *testing.T) {
 	url := "http://" + ln.Addr().String()
 	// A request in flight when ctx ends is allowed to finish.
 	started, release := make(chan struct{}), make(chan struct{})
-	srv := New(Options{Snapshot: func(context.Context) (Snapshot, error) {
+	srv := New(Options{Now: testClock, Snapshot: func(context.Context) (Snapshot, error) {
 		close(started)
 		<-release
 		return Snapshot{}, nil
@@ -154,7 +167,7 @@ func TestServeShutdownTimeout(t *testing.T) {
 
 	ln := listen(t)
 	started := make(chan struct{})
-	srv := New(Options{Snapshot: func(ctx context.Context) (Snapshot, error) {
+	srv := New(Options{Now: testClock, Snapshot: func(ctx context.Context) (Snapshot, error) {
 		close(started)
 		<-ctx.Done() // hangs until the connection is closed
 		return Snapshot{}, ctx.Err()
@@ -182,7 +195,7 @@ func TestServeShutdownTimeout(t *testing.T) {
 func TestServeListenerError(t *testing.T) {
 	ln := listen(t)
 	ln.Close()
-	err := New(Options{}).Serve(context.Background(), ln)
+	err := New(Options{Now: testClock}).Serve(context.Background(), ln)
 	if err == nil {
 		t.Fatal("Serve on a closed listener returned nil")
 	}
@@ -194,7 +207,7 @@ func TestListenAndServe(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- New(Options{Listen: addr}).ListenAndServe(ctx) }()
+	go func() { done <- New(Options{Now: testClock, Listen: addr}).ListenAndServe(ctx) }()
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		err := Healthcheck(context.Background(), "http://"+addr+"/healthz")
@@ -210,7 +223,7 @@ func TestListenAndServe(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("ListenAndServe: %v", err)
 	}
-	if err := New(Options{Listen: "127.0.0.1:bad"}).ListenAndServe(context.Background()); err == nil {
+	if err := New(Options{Now: testClock, Listen: "127.0.0.1:bad"}).ListenAndServe(context.Background()); err == nil {
 		t.Error("ListenAndServe on a bad address returned nil")
 	}
 }
@@ -219,7 +232,7 @@ func TestHealthcheck(t *testing.T) {
 	ln := listen(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := New(Options{Ready: func(context.Context) error { return errors.New("state not open") }})
+	srv := New(Options{Now: testClock, Ready: func(context.Context) error { return errors.New("state not open") }})
 	go srv.Serve(ctx, ln)
 	base := "http://" + ln.Addr().String()
 
@@ -270,7 +283,7 @@ func TestHealthcheckTimeout(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
-	rec := get(t, New(Options{}).Handler(), "/healthz")
+	rec := get(t, New(Options{Now: testClock}).Handler(), "/healthz")
 	for k, want := range map[string]string{
 		"X-Content-Type-Options": "nosniff",
 		"Cache-Control":          "no-store",

@@ -16,7 +16,7 @@ import (
 
 // Snapshot is what the status page shows; the core builds it.
 type Snapshot struct {
-	Now      time.Time
+	Now      time.Time      // zero: the server's clock
 	Location *time.Location // times are shown in this zone; nil: time.Local
 	Targets  []TargetView
 	Feeds    []FeedView
@@ -60,7 +60,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := statusTmpl.ExecuteTemplate(&buf, "layout", newPage(snap)); err != nil {
+	if err := statusTmpl.ExecuteTemplate(&buf, "layout", newPage(snap, s.opts.Now)); err != nil {
 		s.log.Error("render status page", "err", err)
 		s.errorPage(w, http.StatusInternalServerError)
 		return
@@ -137,14 +137,14 @@ type errorView struct {
 	at     time.Time
 }
 
-func newPage(s Snapshot) page {
+func newPage(s Snapshot, clock func() time.Time) page {
 	loc := s.Location
 	if loc == nil {
 		loc = time.Local
 	}
 	now := s.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = clock()
 	}
 	tv := func(t time.Time) timeView { return formatTime(t, now, loc) }
 	p := page{Title: "lumobotin tila", Updated: tv(now), Zone: loc.String()}

@@ -21,7 +21,7 @@ func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 
 func statusServer(t *testing.T, snap Snapshot) http.Handler {
 	t.Helper()
-	return New(Options{Snapshot: func(context.Context) (Snapshot, error) { return snap, nil }}).Handler()
+	return New(Options{Now: testClock, Snapshot: func(context.Context) (Snapshot, error) { return snap, nil }}).Handler()
 }
 
 func TestStatusPage(t *testing.T) {
@@ -120,6 +120,7 @@ func TestStatusPageEmpty(t *testing.T) {
 func TestStatusPageSnapshotError(t *testing.T) {
 	var logs bytes.Buffer
 	h := New(Options{
+		Now: testClock,
 		Snapshot: func(context.Context) (Snapshot, error) {
 			return Snapshot{}, errors.New("open /data/lumobot.db: database is locked")
 		},
@@ -154,7 +155,7 @@ func TestStatusPageRoutes(t *testing.T) {
 	if rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("POST /: status %d, want 405", rec.Code)
 	}
-	if rec := get(t, New(Options{}).Handler(), "/"); rec.Code != http.StatusNotFound {
+	if rec := get(t, New(Options{Now: testClock}).Handler(), "/"); rec.Code != http.StatusNotFound {
 		t.Errorf("no Snapshot func: status %d, want 404", rec.Code)
 	}
 }
@@ -182,5 +183,18 @@ func TestFormatTime(t *testing.T) {
 	}
 	if !formatTime(time.Time{}, now, loc).Zero {
 		t.Error("zero time not marked zero")
+	}
+}
+
+// A snapshot without a time is shown at the server's clock, never the
+// machine's.
+func TestStatusPageClockWhenSnapshotHasNoTime(t *testing.T) {
+	clock := func() time.Time { return time.Date(2030, 1, 2, 3, 4, 0, 0, time.UTC) }
+	h := New(Options{Now: clock, Snapshot: func(context.Context) (Snapshot, error) {
+		return Snapshot{Location: time.UTC}, nil
+	}}).Handler()
+	body := get(t, h, "/").Body.String()
+	if !strings.Contains(body, "2.1.2030 klo 3.04") {
+		t.Errorf("page does not show the injected clock's time 2.1.2030 klo 3.04:\n%s", body)
 	}
 }

@@ -26,7 +26,7 @@ import (
 func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core bot.Config, st *store.Store, log *slog.Logger, watch bool) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := server.NewMetrics(reg, st.Counts)
+	metrics := server.NewMetrics(reg, st.Counts, env.Now)
 
 	a, err := newApp(cfg, core, st, log, env, metrics)
 	if err != nil {
@@ -44,6 +44,7 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 			return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
 		}
 		srv := server.New(server.Options{
+			Now:      env.Now,
 			Registry: reg,
 			Logger:   log,
 			Snapshot: func(ctx context.Context) (server.Snapshot, error) { return snapshot(ctx, current.Load(), env.Now()) },

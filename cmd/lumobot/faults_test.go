@@ -223,10 +223,9 @@ func TestFaultSlowPlatformRetried(t *testing.T) {
 		return true
 	}
 	dir := t.TempDir()
-	// Mastodon's instance endpoint hangs too, and lumobot asks it before
-	// it plans anything (for the character limit): the post falls due
-	// after that, so that what is measured is the delivery.
-	due := time.Now().Add(3500 * time.Millisecond)
+	// Mastodon's instance endpoint hangs too: planning and rendering must
+	// not wait for it (Limit and Length answer with the defaults meanwhile).
+	due := time.Now().Add(1500 * time.Millisecond)
 	targets := strings.Replace(dlvTargets(srv.URL, "5s"), "timeout: 5s", "timeout: 2s", 1) // mastodon's
 	dlvWrite(t, filepath.Join(dir, "lumobot.yaml"), dlvConfig("", []time.Time{due}, targets))
 	logPath := filepath.Join(dir, "lumobot.log")

@@ -87,7 +87,7 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 			var c *mastodon.Client
 			c, err = mastodon.New(mastodon.Options{
 				Server: tc.Server, AccessToken: tc.AccessToken, Visibility: tc.Visibility,
-				Language: cfg.Language, Count: render.MastodonLength,
+				Language: cfg.Language, Count: render.MastodonLength, Now: env.Now,
 			}, tlog, client)
 			if c != nil {
 				poster, counter, check = c, c, c
@@ -100,14 +100,14 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 			}
 			c, err = bluesky.New(bluesky.Options{
 				Service: tc.Service, Handle: tc.Handle, AppPassword: tc.AppPassword,
-				Language: cfg.Language, Sessions: sessions, Link: tc.LinkCard,
+				Language: cfg.Language, Sessions: sessions, Link: tc.LinkCard, Now: env.Now,
 			}, tlog, client)
 			if c != nil {
 				poster, counter, check = c, c, c
 			}
 		case config.TypeWebhook:
 			var c *webhook.Client
-			c, err = webhook.New(webhook.Options{URL: tc.URL, Body: tc.Body, Headers: tc.Headers}, tlog, client)
+			c, err = webhook.New(webhook.Options{URL: tc.URL, Body: tc.Body, Headers: tc.Headers, Now: env.Now}, tlog, client)
 			if c != nil {
 				poster, counter = c, c
 			}

@@ -16,14 +16,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rivo/uniseg"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
 )
 
 // DefaultService is the PDS entryway used when Options.Service is empty.
@@ -43,6 +44,9 @@ type Options struct {
 	// Link attaches an app.bsky.embed.external card for the post's Link
 	// (uri, the URL's host as title, no description, no thumbnail).
 	Link bool
+	// Now is the clock, for token expiry, Retry-After and the createdAt of
+	// a post without a due time. Required.
+	Now func() time.Time
 }
 
 // SessionStore keeps small values across restarts; the state database
@@ -57,7 +61,8 @@ type Client struct {
 	service string
 	opts    Options
 	logger  *slog.Logger
-	client  *http.Client
+	hx      *httpx.Client
+	redact  *httpx.Redactor // the app password and the session tokens seen
 	now     func() time.Time
 	key     string // session key in opts.Sessions
 
@@ -65,8 +70,6 @@ type Client struct {
 	sess     *session
 	loaded   bool  // opts.Sessions was read
 	loginErr error // createSession refused the credentials: never retried
-
-	tokens atomic.Pointer[[]string] // session tokens seen, for redaction
 }
 
 var (
@@ -75,7 +78,8 @@ var (
 )
 
 // New checks opts and returns a Client. A nil logger discards, a nil client
-// is an http.Client with a 30 s timeout. No request is made.
+// is an http.Client with a 30 s timeout. The clock is required. No request
+// is made.
 func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error) {
 	opts.Handle = strings.TrimPrefix(strings.TrimSpace(opts.Handle), "@")
 	if opts.Handle == "" {
@@ -94,6 +98,9 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 	if u.User != nil {
 		return nil, errors.New("bluesky: service must not carry credentials")
 	}
+	if opts.Now == nil {
+		return nil, errors.New("bluesky: the clock (Options.Now) is missing")
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -103,14 +110,25 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 	if opts.Sessions == nil {
 		opts.Sessions = &memoryStore{}
 	}
+	red := httpx.NewRedactor(opts.AppPassword)
 	return &Client{
 		service: strings.TrimRight(u.String(), "/"),
 		opts:    opts,
 		logger:  logger,
-		client:  client,
-		now:     time.Now,
+		hx:      httpx.New(client, httpx.Options{MaxText: 200, Redact: red, Now: opts.Now, Reset: rateLimitReset}),
+		redact:  red,
+		now:     opts.Now,
 		key:     "bluesky:" + opts.Handle,
 	}, nil
+}
+
+// rateLimitReset reads RateLimit-Reset, which the PDS sends in unix seconds.
+func rateLimitReset(h http.Header, _ time.Time) (time.Time, bool) {
+	secs, err := strconv.ParseInt(strings.TrimSpace(h.Get("RateLimit-Reset")), 10, 64)
+	if err != nil || secs <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(secs, 0), true
 }
 
 // Length counts grapheme clusters, as Bluesky does.
@@ -129,7 +147,7 @@ func (c *Client) Check(ctx context.Context) (string, error) {
 	}
 	err := c.authed(ctx, http.MethodGet, "com.atproto.server.getSession", func(session) any { return nil }, &out)
 	if err != nil {
-		return "", annotate(err, "bluesky: check "+c.opts.Handle)
+		return "", c.redact.Error(annotate(err, "bluesky: check "+c.opts.Handle))
 	}
 	return fmt.Sprintf("@%s (%s)", out.Handle, out.DID), nil
 }
@@ -177,7 +195,7 @@ func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 		return putRecord{Repo: s.DID, Collection: "app.bsky.feed.post", RKey: rkey, Record: rec}
 	}, &out)
 	if err != nil {
-		return bot.Receipt{}, annotate(err, "bluesky: post "+p.Key)
+		return bot.Receipt{}, c.redact.Error(annotate(err, "bluesky: post "+p.Key))
 	}
 	if out.URI == "" {
 		return bot.Receipt{}, bot.Retryable(fmt.Errorf("bluesky: post %s: answer without a record uri", p.Key))
@@ -219,32 +237,27 @@ func (c *Client) record(p bot.Post) postRecord {
 	return rec
 }
 
-// annotate puts context in front of err, keeping its class.
+// annotate puts context in front of err and classifies it.
 func annotate(err error, where string) error {
-	var de *bot.DeliveryError
-	if errors.As(err, &de) {
-		return &bot.DeliveryError{Permanent: de.Permanent, RetryAt: de.RetryAt, Err: fmt.Errorf("%s: %w", where, de.Err)}
-	}
 	return classify(fmt.Errorf("%s: %w", where, err))
 }
 
-// classify sorts an error of an authenticated call by the answer behind it.
+// classify sorts an error of an XRPC call by the answer behind it (see
+// httpx.Class); an error classified already keeps its class, any other
+// (network trouble, an unreadable answer) is retryable.
 func classify(err error) error {
 	var xe *xrpcError
-	if !errors.As(err, &xe) {
-		return bot.Retryable(err) // network trouble, timeouts
-	}
-	switch {
-	case xe.status == http.StatusTooManyRequests:
-		if !xe.reset.IsZero() {
-			return bot.RetryAt(err, xe.reset)
+	if errors.As(err, &xe) {
+		if xe.tokenProblem() {
+			return bot.Retryable(err) // still refused after a fresh session: try later
 		}
-		return bot.Retryable(err)
-	case xe.status >= 500, xe.status == http.StatusRequestTimeout, xe.status == http.StatusTooEarly:
-		return bot.Retryable(err) // incl. the bare 500 of createRecord
-	case xe.tokenProblem():
-		return bot.Retryable(err) // still refused after a fresh session: try later
-	default:
-		return bot.Permanent(err) // InvalidRequest: the record itself, e.g. too long
+		// InvalidRequest (the record itself, e.g. too long) is permanent;
+		// the bare 500 of createRecord retryable.
+		return httpx.Class(xe.status, xe.reset, err)
 	}
+	var de *bot.DeliveryError
+	if errors.As(err, &de) {
+		return &bot.DeliveryError{Permanent: de.Permanent, RetryAt: de.RetryAt, Err: err}
+	}
+	return bot.Retryable(err)
 }

@@ -23,12 +23,11 @@ func newClient(t *testing.T, p *pds, srv *httptest.Server, st SessionStore, logs
 	if logs != nil {
 		logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	c, err := New(Options{Service: srv.URL, Handle: "@" + testHandle, AppPassword: testPassword, Language: "fi", Sessions: st},
+	c, err := New(Options{Service: srv.URL, Handle: "@" + testHandle, AppPassword: testPassword, Language: "fi", Sessions: st, Now: p.clock},
 		logger, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.now = p.clock
 	return c
 }
 
@@ -65,7 +64,10 @@ func TestNewRequires(t *testing.T) {
 			}
 		})
 	}
-	c, err := New(Options{Handle: testHandle, AppPassword: testPassword}, nil, nil)
+	if _, err := New(Options{Handle: testHandle, AppPassword: testPassword}, nil, nil); err == nil || !strings.Contains(err.Error(), "clock") {
+		t.Fatalf("no clock: err = %v", err)
+	}
+	c, err := New(Options{Handle: testHandle, AppPassword: testPassword, Now: time.Now}, nil, nil)
 	if err != nil || c.service != DefaultService {
 		t.Fatalf("default service: %v %v", c, err)
 	}
@@ -286,7 +288,7 @@ func TestExpiredRefreshTokenCreatesSession(t *testing.T) {
 
 func TestBadCredentials(t *testing.T) {
 	p, srv := newPDS(t)
-	c, err := New(Options{Service: srv.URL, Handle: testHandle, AppPassword: "wrong-" + testPassword}, nil, srv.Client())
+	c, err := New(Options{Service: srv.URL, Handle: testHandle, AppPassword: "wrong-" + testPassword, Now: p.clock}, nil, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +309,7 @@ func TestBadCredentials(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	reset := time.Unix(1795000000, 0)
+	reset := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC).Add(rateWindow) // the fake's clock at start
 	long := strings.Repeat("ä", 301)
 	for _, tc := range []struct {
 		name      string
@@ -355,7 +357,7 @@ func TestNetworkErrorRetryable(t *testing.T) {
 }
 
 func TestLength(t *testing.T) {
-	c, _ := New(Options{Handle: testHandle, AppPassword: testPassword}, nil, nil)
+	c, _ := New(Options{Handle: testHandle, AppPassword: testPassword, Now: time.Now}, nil, nil)
 	for _, tc := range []struct {
 		text string
 		want int
@@ -437,3 +439,65 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 }
 
 var _ bot.Poster = (*Client)(nil)
+
+// A server that writes the app password or a session token back in its
+// error answers, in any form, leaves none of them in an error or a log.
+func TestEchoedSecrets(t *testing.T) {
+	const password = `abcd/efgh+ijkl&<mn>"op`
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p, srv := newPDS(t)
+	p.password = password
+	newC := func() *Client {
+		c, err := New(Options{Service: srv.URL, Handle: testHandle, AppPassword: password, Now: p.clock}, logger, srv.Client())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	check := func(what string, err error, secrets []string) {
+		t.Helper()
+		if err == nil {
+			t.Fatalf("%s: no error", what)
+		}
+		platformtest.CheckNoSecrets(t, what, err.Error(), secrets...)
+		if !strings.Contains(err.Error(), "[redacted]") {
+			t.Errorf("%s %v: nothing was redacted: the echo did not reach the error, or leaked", what, err)
+		}
+	}
+	set := func(e *platformtest.Echo, in string, shape int) {
+		p.mu.Lock()
+		p.echo, p.echoIn, p.echoShape = e, in, shape
+		p.mu.Unlock()
+	}
+
+	// createSession echoes the password: a new Client each time logs in.
+	for i, e := range platformtest.Echoes(password) {
+		set(&e, "create", i)
+		_, err := newC().Post(context.Background(), testPost("news:uutiset:login"))
+		check(fmt.Sprintf("login, password as %q, status %d, shape %d: error", e.Text, e.Status, i%3), err, []string{password})
+	}
+
+	// With a session, putRecord and getSession echo the password or a token.
+	set(nil, "", 0)
+	c := newC()
+	if _, err := c.Post(context.Background(), testPost("news:uutiset:ok")); err != nil {
+		t.Fatal(err)
+	}
+	s := *c.sess
+	secrets := []string{password, s.AccessJwt, s.RefreshJwt,
+		s.AccessJwt[strings.LastIndexByte(s.AccessJwt, '.')+1:], s.RefreshJwt[strings.LastIndexByte(s.RefreshJwt, '.')+1:]}
+	echoes := platformtest.Echoes(secrets...)
+	for i, e := range echoes {
+		set(&e, "put", i)
+		_, perr := c.Post(context.Background(), testPost("news:uutiset:echo"))
+		_, cerr := c.Check(context.Background())
+		what := fmt.Sprintf("secret #%d as %q, status %d, shape %d", e.Secret, e.Text, e.Status, i%3)
+		check(what+": post error", perr, secrets)
+		check(what+": check error", cerr, secrets)
+	}
+	if len(echoes) < 5*3*8 || p.creates != len(platformtest.Echoes(password))+1 {
+		t.Fatalf("%d echoes, %d logins: the session was not kept, the test is not what it says", len(echoes), p.creates)
+	}
+	platformtest.CheckNoSecrets(t, "log", logs.String(), secrets...)
+}

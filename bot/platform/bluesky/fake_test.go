@@ -11,12 +11,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rivo/uniseg"
+
+	"github.com/lumohanke/lumobot/bot/platform/platformtest"
 )
 
 const (
@@ -24,6 +27,10 @@ const (
 	testDID      = "did:plc:lumohanke4tests7abcdefgh"
 	testPassword = "abcd-efgh-ijkl-mnop"
 )
+
+// rateWindow is how far ahead the fake's RateLimit-Reset lies: the PDS
+// sends the end of the current window, in unix seconds.
+const rateWindow = 5 * time.Minute
 
 var tidRE = regexp.MustCompile(`^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$`)
 
@@ -49,10 +56,33 @@ type pds struct {
 	createMode string // "", "401", "429"
 	putMode    string // "", "500", "429", "lost", "echo"
 	lost       int
+
+	password string // the app password createSession accepts
+	// echo, when set, is the answer of createSession (echoIn "create") or
+	// of putRecord and getSession (echoIn "put"): a careless server writing
+	// a secret back, in one of three shapes (echoShape).
+	echo      *platformtest.Echo
+	echoIn    string
+	echoShape int
+}
+
+// answerEcho writes p.echo in the XRPC error shape (0: in the message, 1:
+// in the error name) or as a bare page (2).
+func (p *pds) answerEcho(w http.ResponseWriter) {
+	e := p.echo
+	switch p.echoShape % 3 {
+	case 0:
+		xrpcErr(w, e.Status, "AuthenticationRequired", "Invalid identifier or password: "+e.Text)
+	case 1:
+		xrpcErr(w, e.Status, "Invalid"+e.Text, "Bad token")
+	default:
+		w.WriteHeader(e.Status)
+		fmt.Fprint(w, "<html><body>Bad gateway for "+e.Text+"</body></html>")
+	}
 }
 
 func newPDS(t *testing.T) (*pds, *httptest.Server) {
-	p := &pds{t: t, now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC),
+	p := &pds{t: t, now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), password: testPassword,
 		accessTTL: 2 * time.Hour, refreshTTL: 60 * 24 * time.Hour,
 		access: map[string]time.Time{}, refresh: map[string]time.Time{}, records: map[string]json.RawMessage{}}
 	srv := httptest.NewServer(p)
@@ -144,10 +174,14 @@ func (p *pds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/xrpc/com.atproto.server.createSession":
 		p.creates++
+		if p.echo != nil && p.echoIn == "create" {
+			p.answerEcho(w)
+			return
+		}
 		if p.createMode == "429" {
 			w.Header().Set("RateLimit-Limit", "30")
 			w.Header().Set("RateLimit-Remaining", "0")
-			w.Header().Set("RateLimit-Reset", "1795000000")
+			w.Header().Set("RateLimit-Reset", strconv.FormatInt(p.now.Add(rateWindow).Unix(), 10))
 			w.Header().Set("RateLimit-Policy", "30;w=300")
 			xrpcErr(w, 429, "RateLimitExceeded", "Rate Limit Exceeded")
 			return
@@ -157,7 +191,7 @@ func (p *pds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			xrpcErr(w, 400, "InvalidRequest", "Input must be an object")
 			return
 		}
-		if p.createMode == "401" || in.Identifier != testHandle || in.Password != testPassword {
+		if p.createMode == "401" || in.Identifier != testHandle || in.Password != p.password {
 			xrpcErr(w, 401, "AuthenticationRequired", "Invalid identifier or password")
 			return
 		}
@@ -191,10 +225,18 @@ func (p *pds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !p.checkAccess(w, r) {
 			return
 		}
+		if p.echo != nil && p.echoIn == "put" {
+			p.answerEcho(w)
+			return
+		}
 		fmt.Fprintf(w, `{"handle":%q,"did":%q,"active":true}`, testHandle, testDID)
 	case "/xrpc/com.atproto.repo.putRecord":
 		p.puts++
 		if !p.checkAccess(w, r) {
+			return
+		}
+		if p.echo != nil && p.echoIn == "put" {
+			p.answerEcho(w)
 			return
 		}
 		switch p.putMode {
@@ -204,7 +246,7 @@ func (p *pds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case "429":
 			w.Header().Set("RateLimit-Limit", "5000")
 			w.Header().Set("RateLimit-Remaining", "0")
-			w.Header().Set("RateLimit-Reset", "1795000000")
+			w.Header().Set("RateLimit-Reset", strconv.FormatInt(p.now.Add(rateWindow).Unix(), 10))
 			xrpcErr(w, 429, "RateLimitExceeded", "Rate Limit Exceeded")
 			return
 		case "echo":

@@ -414,7 +414,7 @@ func TestPDS(t *testing.T) {
 	newPDSClient := func(t *testing.T, service string, st SessionStore, link bool) *Client {
 		t.Helper()
 		c, err := New(Options{Service: service, Handle: info.Handle, AppPassword: info.AppPassword,
-			Language: "fi", Sessions: st, Link: link},
+			Language: "fi", Sessions: st, Link: link, Now: time.Now}, // a real PDS checks token expiry on its own clock
 			slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})), // shown with -v or on failure
 			&http.Client{Timeout: 30 * time.Second})
 		if err != nil {

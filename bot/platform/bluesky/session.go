@@ -1,21 +1,18 @@
 package bluesky
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
 )
 
 // session is what createSession and refreshSession answer, and what is kept
@@ -29,9 +26,6 @@ type session struct {
 
 // expirySlack renews an access token this long before it expires.
 const expirySlack = time.Minute
-
-// maxBody caps what is read of any answer.
-const maxBody = 1 << 20
 
 // authed calls an XRPC method with the access token. When the server says
 // the token is expired or invalid, the session is refreshed (or, failing
@@ -215,7 +209,7 @@ type xrpcError struct {
 	status  int
 	name    string
 	message string
-	reset   time.Time // ratelimit-reset on 429
+	reset   time.Time // when a 429 or 503 may be retried (Retry-After, RateLimit-Reset)
 }
 
 func (e *xrpcError) Error() string {
@@ -237,98 +231,57 @@ func (e *xrpcError) tokenProblem() bool {
 }
 
 // xrpc makes one call: POST with in as JSON (no body when in is nil), GET
-// otherwise; bearer is the token to send, if any.
+// otherwise; bearer is the token to send, if any. A non-2xx answer is an
+// *xrpcError, its text redacted; the caller classifies.
 func (c *Client) xrpc(ctx context.Context, method, nsid, bearer string, in any, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode %s: %w", nsid, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.service+"/xrpc/"+nsid, body)
-	if err != nil {
-		return fmt.Errorf("build %s: %w", nsid, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "lumobot")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	h := http.Header{}
+	h.Set("Accept", "application/json")
 	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
+		h.Set("Authorization", "Bearer "+bearer)
 	}
-	resp, err := c.client.Do(req)
+	req := httpx.Request{Method: method, URL: c.service + "/xrpc/" + nsid, Header: h}
+	if in != nil {
+		req.JSON = in
+	}
+	resp, err := c.hx.Do(ctx, req)
 	if err != nil {
-		return fmt.Errorf("%s: %w", nsid, err)
+		return httpx.Wrap(err, nsid)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return fmt.Errorf("%s: read answer: %w", nsid, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		xe := &xrpcError{status: resp.StatusCode}
+	if !resp.OK() {
+		xe := &xrpcError{status: resp.Status, reset: c.hx.RetryAt(resp)}
 		var e struct {
 			Error   string `json:"error"`
 			Message string `json:"message"`
 		}
-		if json.Unmarshal(data, &e) == nil && (e.Error != "" || e.Message != "") {
-			xe.name, xe.message = e.Error, e.Message
+		if json.Unmarshal(resp.Body, &e) == nil && (e.Error != "" || e.Message != "") {
+			// The name is matched (ExpiredToken), so it is kept whole
+			// unless it holds a secret.
+			xe.name, xe.message = c.redact.String(e.Error), c.hx.Text([]byte(e.Message), nil)
 		} else {
-			xe.message = excerpt(data)
-		}
-		xe.name, xe.message = c.redact(xe.name), c.redact(xe.message)
-		if resp.StatusCode == http.StatusTooManyRequests {
-			if secs, err := strconv.ParseInt(strings.TrimSpace(resp.Header.Get("ratelimit-reset")), 10, 64); err == nil && secs > 0 {
-				xe.reset = time.Unix(secs, 0)
-			}
+			xe.message = c.hx.Text(resp.Body, nil)
 		}
 		return fmt.Errorf("%s: %w", nsid, xe)
 	}
+	if resp.ReadErr != nil {
+		return fmt.Errorf("%s: read answer: %w", nsid, resp.ReadErr)
+	}
 	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
+		if err := json.Unmarshal(resp.Body, out); err != nil {
 			return fmt.Errorf("%s: decode answer: %w", nsid, err)
 		}
 	}
 	return nil
 }
 
-func excerpt(data []byte) string {
-	s := strings.Join(strings.Fields(string(data)), " ")
-	if utf8.RuneCountInString(s) > 200 {
-		s = string([]rune(s)[:200]) + "…"
-	}
-	return s
-}
-
-// redact removes the app password and every session token this Client has
-// held from text the server sent back.
-func (c *Client) redact(s string) string {
-	secrets := []string{c.opts.AppPassword}
-	if known := c.tokens.Load(); known != nil {
-		secrets = append(secrets, *known...)
-	}
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
+// remember adds a session's tokens, and each JWT's signature alone, to what
+// redaction removes (httpx keeps the last few).
+func (c *Client) remember(s session) {
+	for _, jwt := range []string{s.AccessJwt, s.RefreshJwt} {
+		c.redact.Remember(jwt)
+		if i := strings.LastIndexByte(jwt, '.'); i >= 0 && len(jwt)-i > 16 {
+			c.redact.Remember(jwt[i+1:])
 		}
 	}
-	return s
-}
-
-// remember adds a session's tokens to those redact removes (the last 16).
-func (c *Client) remember(s session) {
-	var known []string
-	if p := c.tokens.Load(); p != nil {
-		known = append(known, *p...)
-	}
-	known = append(known, s.AccessJwt, s.RefreshJwt)
-	if len(known) > 16 {
-		known = known[len(known)-16:]
-	}
-	c.tokens.Store(&known)
 }
 
 // memoryStore is the SessionStore of a Client given none.

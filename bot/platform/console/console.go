@@ -20,9 +20,9 @@ import (
 // Options configure a console target.
 type Options struct {
 	Name   string
-	Output string // stdout | stderr | a file path (appended)
-	Format string // text | jsonl
-	Now    func() time.Time
+	Output string           // stdout | stderr | a file path (appended)
+	Format string           // text | jsonl
+	Now    func() time.Time // the clock, for the jsonl time field; required
 	// Location is the zone the text format shows due times in; nil: UTC.
 	Location *time.Location
 }
@@ -43,7 +43,7 @@ var (
 // New opens the output. stdout and stderr are the process's streams.
 func New(opts Options, stdout, stderr io.Writer) (*Client, error) {
 	if opts.Now == nil {
-		opts.Now = time.Now
+		return nil, fmt.Errorf("console target %s: the clock (Options.Now) is missing", opts.Name)
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC

@@ -15,6 +15,7 @@ import (
 
 func TestPost(t *testing.T) {
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
 	p := bot.Post{Key: "news:uutiset:1", Kind: bot.KindNews, Target: "console", Due: now.Add(-time.Minute), Text: "Hei #LUMOhanke", Link: "https://lumo.example/"}
 	t.Run("text to stdout", func(t *testing.T) {
 		var out, errOut bytes.Buffer
@@ -59,7 +60,7 @@ func TestPost(t *testing.T) {
 	t.Run("file appended", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "posts.jsonl")
 		for i := 0; i < 2; i++ {
-			c, err := New(Options{Name: "file", Output: path, Format: "jsonl"}, nil, nil)
+			c, err := New(Options{Name: "file", Output: path, Format: "jsonl", Now: clock}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +76,7 @@ func TestPost(t *testing.T) {
 	})
 	t.Run("file not created until the first post", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "posts.txt")
-		c, err := New(Options{Name: "file", Output: path}, nil, nil)
+		c, err := New(Options{Name: "file", Output: path, Now: clock}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,13 +84,18 @@ func TestPost(t *testing.T) {
 		if _, err := os.Stat(path); !os.IsNotExist(err) {
 			t.Errorf("output file made without a post: %v", err)
 		}
-		if _, err := New(Options{Name: "file", Output: filepath.Join(t.TempDir(), "no", "such", "dir", "x")}, nil, nil); err == nil {
+		if _, err := New(Options{Name: "file", Output: filepath.Join(t.TempDir(), "no", "such", "dir", "x"), Now: clock}, nil, nil); err == nil {
 			t.Error("no error for an output in a missing directory")
 		}
 	})
 	t.Run("bad format", func(t *testing.T) {
-		if _, err := New(Options{Name: "c", Format: "xml"}, nil, nil); err == nil {
-			t.Error("no error for format xml")
+		if _, err := New(Options{Name: "c", Format: "xml", Now: clock}, nil, nil); err == nil || !strings.Contains(err.Error(), "xml") {
+			t.Errorf("format xml: %v", err)
+		}
+	})
+	t.Run("no clock", func(t *testing.T) {
+		if _, err := New(Options{Name: "c"}, nil, nil); err == nil || !strings.Contains(err.Error(), "clock") {
+			t.Errorf("no clock: %v", err)
 		}
 	})
 }

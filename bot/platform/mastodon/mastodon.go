@@ -5,12 +5,10 @@
 package mastodon
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -21,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
 )
 
 // Defaults used when the instance does not say (Mastodon's own defaults).
@@ -28,9 +27,6 @@ const (
 	DefaultMaxCharacters = 500
 	DefaultURLLength     = 23
 )
-
-// maxBody caps what is read of any answer.
-const maxBody = 1 << 20
 
 // Options configure a Client.
 type Options struct {
@@ -42,6 +38,8 @@ type Options struct {
 	// characters (the render package's MastodonLength). Nil: code points
 	// with URLs as urlLen.
 	Count func(text string, urlLen int) int
+	// Now is the clock, for Retry-After. Required.
+	Now func() time.Time
 }
 
 // Client is one Mastodon account. It is safe for concurrent use.
@@ -49,9 +47,17 @@ type Client struct {
 	server string
 	opts   Options
 	logger *slog.Logger
-	client *http.Client
-	now    func() time.Time
+	hx     *httpx.Client
+	redact *httpx.Redactor
 
+	// prep is held by the one Prepare asking the instance, so that it is
+	// asked once; a channel, so that a caller waiting for it can give up
+	// when its context ends.
+	prep chan struct{}
+
+	// mu guards the fields below and is never held across I/O: Limit and
+	// Length, which rendering and preview call, answer at once while
+	// Prepare waits for the instance.
 	mu       sync.Mutex
 	prepared bool
 	maxChars int
@@ -64,7 +70,7 @@ var (
 )
 
 // New checks opts and returns a Client. A nil logger discards, a nil client
-// is an http.Client with a 30 s timeout.
+// is an http.Client with a 30 s timeout. The clock is required.
 func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error) {
 	if strings.TrimSpace(opts.Server) == "" {
 		return nil, errors.New("mastodon: server is required")
@@ -86,18 +92,27 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 	default:
 		return nil, fmt.Errorf("mastodon: visibility %q is not one of public, unlisted, private, direct", opts.Visibility)
 	}
+	if opts.Now == nil {
+		return nil, errors.New("mastodon: the clock (Options.Now) is missing")
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
+	red := httpx.NewRedactor(opts.AccessToken)
 	return &Client{
-		server:   strings.TrimRight(u.String(), "/"),
-		opts:     opts,
-		logger:   logger,
-		client:   client,
-		now:      time.Now,
+		server: strings.TrimRight(u.String(), "/"),
+		opts:   opts,
+		logger: logger,
+		redact: red,
+		hx: httpx.New(client, httpx.Options{MaxText: 200, Redact: red, Now: opts.Now,
+			Reset: func(h http.Header, _ time.Time) (time.Time, bool) {
+				t := parseReset(h.Get("X-RateLimit-Reset"))
+				return t, !t.IsZero()
+			}}),
+		prep:     make(chan struct{}, 1),
 		maxChars: DefaultMaxCharacters,
 		urlLen:   DefaultURLLength,
 	}, nil
@@ -109,9 +124,16 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 // a warning is logged; the defaults are then cached too, so that the instance
 // is asked once per Client. It returns an error only when ctx ends.
 func (c *Client) Prepare(ctx context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.prepared {
+	if c.isPrepared() {
+		return nil
+	}
+	select {
+	case c.prep <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("mastodon: read instance limits: %w", ctx.Err())
+	}
+	defer func() { <-c.prep }()
+	if c.isPrepared() { // another Prepare asked while this one waited
 		return nil
 	}
 	maxChars, urlLen, err := c.instanceLimits(ctx)
@@ -120,8 +142,10 @@ func (c *Client) Prepare(ctx context.Context) error {
 			return fmt.Errorf("mastodon: read instance limits: %w", ctx.Err())
 		}
 		c.logger.Warn("mastodon: cannot read instance limits, using defaults",
-			"server", c.server, "err", err, "max_characters", DefaultMaxCharacters, "url_length", DefaultURLLength)
+			"server", c.server, "err", c.redact.Error(err), "max_characters", DefaultMaxCharacters, "url_length", DefaultURLLength)
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if maxChars > 0 {
 		c.maxChars = maxChars
 	}
@@ -130,6 +154,12 @@ func (c *Client) Prepare(ctx context.Context) error {
 	}
 	c.prepared = true
 	return nil
+}
+
+func (c *Client) isPrepared() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.prepared
 }
 
 type instance struct {
@@ -144,10 +174,9 @@ type instance struct {
 
 func (c *Client) instanceLimits(ctx context.Context) (int, int, error) {
 	var in instance
-	err := c.call(ctx, http.MethodGet, "/api/v2/instance", nil, "", &in)
-	var he *httpError
-	if errors.As(err, &he) && he.status == http.StatusNotFound {
-		err = c.call(ctx, http.MethodGet, "/api/v1/instance", nil, "", &in)
+	resp, err := c.call(ctx, http.MethodGet, "/api/v2/instance", nil, "", &in)
+	if resp != nil && resp.Status == http.StatusNotFound {
+		_, err = c.call(ctx, http.MethodGet, "/api/v1/instance", nil, "", &in)
 	}
 	if err != nil {
 		return 0, 0, err
@@ -170,8 +199,8 @@ func (c *Client) Check(ctx context.Context) (string, error) {
 		Acct     string `json:"acct"`
 		Username string `json:"username"`
 	}
-	if err := c.call(ctx, http.MethodGet, "/api/v1/accounts/verify_credentials", nil, "", &acct); err != nil {
-		return "", classify(fmt.Errorf("mastodon: verify credentials on %s: %w", c.server, err))
+	if _, err := c.call(ctx, http.MethodGet, "/api/v1/accounts/verify_credentials", nil, "", &acct); err != nil {
+		return "", c.redact.Error(httpx.Wrap(err, "mastodon: verify credentials on "+c.server))
 	}
 	name := acct.Acct
 	if name == "" {
@@ -207,6 +236,11 @@ type status struct {
 // Post publishes p.Text. Every attempt for one p.Key carries the same
 // Idempotency-Key, which Mastodon keeps for an hour.
 func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
+	r, err := c.post(ctx, p)
+	return r, c.redact.Error(err)
+}
+
+func (c *Client) post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 	if err := c.Prepare(ctx); err != nil {
 		return bot.Receipt{}, bot.Retryable(err)
 	}
@@ -220,8 +254,8 @@ func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 		Language   string `json:"language,omitempty"`
 	}{p.Text, c.opts.Visibility, lang}
 	var st status
-	if err := c.call(ctx, http.MethodPost, "/api/v1/statuses", body, p.Key, &st); err != nil {
-		return bot.Receipt{}, classify(fmt.Errorf("mastodon: post %s: %w", p.Key, err))
+	if _, err := c.call(ctx, http.MethodPost, "/api/v1/statuses", body, p.Key, &st); err != nil {
+		return bot.Receipt{}, httpx.Wrap(err, "mastodon: post "+p.Key)
 	}
 	if st.ID == "" {
 		return bot.Receipt{}, bot.Retryable(fmt.Errorf("mastodon: post %s: answer without a status id", p.Key))
@@ -234,118 +268,69 @@ func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 	return bot.Receipt{ID: st.ID, URL: u}, nil
 }
 
-// httpError is a non-2xx answer.
-type httpError struct {
-	status  int
-	message string    // the server's "error" text, if any
-	reset   time.Time // X-RateLimit-Reset on 429
-}
-
-func (e *httpError) Error() string {
-	if e.message == "" {
-		return fmt.Sprintf("HTTP %d", e.status)
-	}
-	return fmt.Sprintf("HTTP %d: %s", e.status, e.message)
-}
-
-// classify sorts err into the core's classes by the answer behind it.
-func classify(err error) error {
-	var he *httpError
-	if !errors.As(err, &he) {
-		return bot.Retryable(err) // network trouble, timeouts, bad JSON in a 2xx
-	}
-	switch {
-	case he.status == http.StatusUnauthorized:
-		return bot.Permanent(fmt.Errorf("%w: the access token is not accepted; set a valid access_token for this server", err))
-	case he.status == http.StatusForbidden:
-		return bot.Permanent(fmt.Errorf("%w: the access token may not post; it needs the write:statuses scope and an active account", err))
-	case he.status == http.StatusUnprocessableEntity:
-		return bot.Permanent(fmt.Errorf("%w: the server refused the status", err))
-	case he.status == http.StatusTooManyRequests:
-		if !he.reset.IsZero() {
-			return bot.RetryAt(err, he.reset)
-		}
-		return bot.Retryable(err)
-	case he.status == http.StatusRequestTimeout, he.status == http.StatusTooEarly, he.status >= 500:
-		return bot.Retryable(err)
-	default:
-		return bot.Permanent(err)
-	}
-}
-
-// call sends one request and decodes a 2xx JSON answer into out.
-func (c *Client) call(ctx context.Context, method, path string, in any, idemKey string, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.server+path, body)
-	if err != nil {
-		return fmt.Errorf("build request: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.opts.AccessToken)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "lumobot")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+// call sends one request (in as JSON unless nil) and decodes a 2xx JSON
+// answer into out. Every error is classified; resp is the answer, if any.
+func (c *Client) call(ctx context.Context, method, path string, in any, idemKey string, out any) (*httpx.Response, error) {
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+c.opts.AccessToken)
+	h.Set("Accept", "application/json")
 	if idemKey != "" {
-		req.Header.Set("Idempotency-Key", idemKey)
+		h.Set("Idempotency-Key", idemKey)
 	}
-	resp, err := c.client.Do(req)
+	req := httpx.Request{Method: method, URL: c.server + path, Header: h}
+	if in != nil {
+		req.JSON = in
+	}
+	resp, err := c.hx.Do(ctx, req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return resp, httpx.Wrap(err, method+" "+path)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
+	if !resp.OK() {
+		return resp, c.hx.Classify(resp, statusError(resp.Status, c.hx.Text(resp.Body, errorMessage)))
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		he := &httpError{status: resp.StatusCode, message: c.redact(errorMessage(data))}
-		if resp.StatusCode == http.StatusTooManyRequests {
-			he.reset = parseReset(resp.Header.Get("X-RateLimit-Reset"))
-		}
-		return he
+	if resp.ReadErr != nil {
+		// The status may exist: the retry carries the same Idempotency-Key.
+		return resp, bot.Retryable(fmt.Errorf("%s %s: read answer: %w", method, path, resp.ReadErr))
 	}
 	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+		if err := json.Unmarshal(resp.Body, out); err != nil {
+			return resp, bot.Retryable(fmt.Errorf("%s %s: decode answer: %w", method, path, err))
 		}
 	}
-	return nil
+	return resp, nil
+}
+
+// statusError words a non-2xx answer, with what to do about it.
+func statusError(status int, msg string) error {
+	s := fmt.Sprintf("HTTP %d", status)
+	if msg != "" {
+		s += ": " + msg
+	}
+	switch status {
+	case http.StatusUnauthorized:
+		s += ": the access token is not accepted; set a valid access_token for this server"
+	case http.StatusForbidden:
+		s += ": the access token may not post; it needs the write:statuses scope and an active account"
+	case http.StatusUnprocessableEntity:
+		s += ": the server refused the status"
+	}
+	return errors.New(s)
 }
 
 // errorMessage pulls Mastodon's {"error": "...", "error_description": "..."}
-// out of an answer; anything else becomes a short excerpt.
+// out of an answer ("" when there is none: httpx quotes the body).
 func errorMessage(data []byte) string {
 	var e struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
 	}
-	if json.Unmarshal(data, &e) == nil && e.Error != "" {
-		if e.Description != "" {
-			return e.Error + ": " + e.Description
-		}
-		return e.Error
+	if json.Unmarshal(data, &e) != nil || e.Error == "" {
+		return ""
 	}
-	s := strings.Join(strings.Fields(string(data)), " ")
-	if utf8.RuneCountInString(s) > 200 {
-		s = string([]rune(s)[:200]) + "…"
+	if e.Description != "" {
+		return e.Error + ": " + e.Description
 	}
-	return s
-}
-
-// redact removes the access token from text the server sent back.
-func (c *Client) redact(s string) string {
-	if c.opts.AccessToken == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, c.opts.AccessToken, "[redacted]")
+	return e.Error
 }
 
 // parseReset reads X-RateLimit-Reset: an ISO 8601 timestamp in Mastodon

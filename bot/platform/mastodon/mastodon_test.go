@@ -20,6 +20,11 @@ import (
 
 const token = "tok-SECRET-9f8e7d6c5b4a"
 
+// now is the tests' clock.
+var now = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+func clock() time.Time { return now }
+
 // fake answers like a Mastodon server: statuses are kept per Idempotency-Key,
 // so a repeated key returns the status created first.
 type fake struct {
@@ -30,7 +35,7 @@ type fake struct {
 	instance     string // body of /api/v2/instance; "" → 404
 	v1instance   string
 
-	// mode for POST /api/v1/statuses: "", "422", "401", "403", "429", "500", "lost"
+	// mode for POST /api/v1/statuses: "", "422", "401", "403", "429", "500", "503", "lost"
 	mode     string
 	lost     int // answers still to lose in mode "lost"
 	posts    int // POST attempts
@@ -104,6 +109,12 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprint(w, `<html><body>We're sorry, but something went wrong</body></html>`)
 			return
+		case "503":
+			// A proxy in front of Puma during a restart.
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `<html><body>503 Service Temporarily Unavailable</body></html>`)
+			return
 		}
 		id, ok := f.statuses[key]
 		if !ok || key == "" {
@@ -136,7 +147,7 @@ func newClient(t *testing.T, srv *httptest.Server, logs *bytes.Buffer) *Client {
 	if logs != nil {
 		logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	c, err := New(Options{Server: srv.URL + "/", AccessToken: token, Language: "fi"}, logger, srv.Client())
+	c, err := New(Options{Server: srv.URL + "/", AccessToken: token, Language: "fi", Now: clock}, logger, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +169,7 @@ func TestNewRequires(t *testing.T) {
 		{"bad server", Options{Server: "mastodon.example", AccessToken: token}, "not an http(s) URL"},
 		{"no token", Options{Server: "https://mastodon.example"}, "access_token is required"},
 		{"bad visibility", Options{Server: "https://mastodon.example", AccessToken: token, Visibility: "everyone"}, "visibility"},
+		{"no clock", Options{Server: "https://mastodon.example", AccessToken: token}, "clock"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := New(tc.opts, nil, nil)
@@ -286,7 +298,7 @@ func TestInstanceUnreachable(t *testing.T) {
 func TestLengthCustomCounter(t *testing.T) {
 	_, srv := newFake(t)
 	var gotURLLen int
-	c, err := New(Options{Server: srv.URL, AccessToken: token, Count: func(text string, urlLen int) int {
+	c, err := New(Options{Server: srv.URL, AccessToken: token, Now: clock, Count: func(text string, urlLen int) int {
 		gotURLLen = urlLen
 		return 42
 	}}, nil, srv.Client())
@@ -330,6 +342,7 @@ func TestPostErrors(t *testing.T) {
 		{"403", true, time.Time{}, "write:statuses"},
 		{"429", false, reset, "429"},
 		{"500", false, time.Time{}, "500"},
+		{"503", false, now.Add(2 * time.Minute), "HTTP 503: <html><body>503 Service Temporarily Unavailable</body></html>"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			f, srv := newFake(t)
@@ -402,7 +415,7 @@ func TestCheck(t *testing.T) {
 	if err != nil || got != "@LUMOhanke" {
 		t.Fatalf("Check = %q, %v", got, err)
 	}
-	bad, err := New(Options{Server: srv.URL, AccessToken: "wrong-" + token}, nil, srv.Client())
+	bad, err := New(Options{Server: srv.URL, AccessToken: "wrong-" + token, Now: clock}, nil, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,4 +456,170 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	}
 	platformtest.CheckNoSecrets(t, "error", strings.Join(errs, "\n"), token)
 	platformtest.CheckNoSecrets(t, "log", logs.String(), token)
+}
+
+// slowInstance is a Mastodon whose instance endpoint answers only when
+// released; arrived tells that a request is waiting.
+func slowInstance(t *testing.T) (srv *httptest.Server, arrived <-chan struct{}, release func()) {
+	t.Helper()
+	in := make(chan struct{}, 10)
+	gate := make(chan struct{})
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v2/instance" {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"error":"Record not found"}`)
+			return
+		}
+		in <- struct{}{}
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		fmt.Fprint(w, `{"domain":"mastodon.example","configuration":{"statuses":{"max_characters":1000,"characters_reserved_per_url":30}}}`)
+	}))
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(func() { release(); srv.Close() })
+	return srv, in, release
+}
+
+// wait fails t if f has not returned within a generous bound: f must not
+// wait for the network, so any bound a real wait would exceed does.
+func wait(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { f(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s blocked while Prepare waited for the instance", what)
+	}
+}
+
+// Limit and Length, which rendering and preview call, answer at once while
+// Prepare waits for a slow instance; the instance's limits apply after.
+func TestLimitAndLengthDoNotWaitForPrepare(t *testing.T) {
+	srv, arrived, release := slowInstance(t)
+	c := newClient(t, srv, nil)
+	prepared := make(chan error, 1)
+	go func() { prepared <- c.Prepare(context.Background()) }()
+	<-arrived // Prepare is now inside its HTTP call
+
+	text := "a https://lumo.example/very/long/path/that/is/long"
+	wait(t, "Limit", func() {
+		if got := c.Limit(); got != DefaultMaxCharacters {
+			t.Errorf("Limit while preparing = %d, want the default %d", got, DefaultMaxCharacters)
+		}
+	})
+	wait(t, "Length", func() {
+		if got := c.Length(text); got != 2+DefaultURLLength {
+			t.Errorf("Length while preparing = %d, want %d", got, 2+DefaultURLLength)
+		}
+	})
+	select {
+	case err := <-prepared:
+		t.Fatalf("Prepare returned (%v) before the instance answered", err)
+	default:
+	}
+
+	release()
+	if err := <-prepared; err != nil {
+		t.Fatal(err)
+	}
+	if c.Limit() != 1000 || c.Length(text) != 2+30 {
+		t.Errorf("after Prepare: limit %d, length %d; want the instance's 1000 and %d", c.Limit(), c.Length(text), 2+30)
+	}
+}
+
+// A second caller waits for the Prepare in flight (the instance is asked
+// once) but gives up when its own context ends.
+func TestPrepareWaitHonoursContext(t *testing.T) {
+	srv, arrived, release := slowInstance(t)
+	c := newClient(t, srv, nil)
+	first := make(chan error, 1)
+	go func() { first <- c.Prepare(context.Background()) }()
+	<-arrived
+
+	ctx, cancel := context.WithCancel(context.Background())
+	second := make(chan error, 1)
+	go func() { second <- c.Prepare(ctx) }()
+	cancel()
+	if err := <-second; !errors.Is(err, context.Canceled) {
+		t.Fatalf("waiting Prepare with a cancelled context = %v, want context.Canceled", err)
+	}
+	release()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-arrived:
+		t.Error("the instance was asked twice")
+	default:
+	}
+	if err := c.Prepare(context.Background()); err != nil || c.Limit() != 1000 {
+		t.Errorf("Prepare after = %v, limit %d", err, c.Limit())
+	}
+}
+
+// A server that writes the token back in its error answers, in any form
+// and any of Mastodon's error shapes, leaves it in no error and no log.
+func TestEchoedSecrets(t *testing.T) {
+	const tok = `tok/SECRET+9f8e&<7d6c>"5b4a ä`
+	shapes := []func(r *http.Request, echo string) string{
+		func(_ *http.Request, echo string) string {
+			b, _ := json.Marshal(map[string]string{"error": "The access token is invalid: " + echo})
+			return string(b)
+		},
+		func(r *http.Request, echo string) string { // Doorkeeper's OAuth shape, echoing the header too
+			b, _ := json.Marshal(map[string]string{"error": "invalid_token", "error_description": echo + " " + r.Header.Get("Authorization")})
+			return string(b)
+		},
+		func(_ *http.Request, echo string) string { return "<html><body>Bad " + echo + " here</body></html>" },
+	}
+	var mu sync.Mutex
+	var cur platformtest.Echo
+	var shape int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		e, body := cur, shapes[shape](r, cur.Text)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(e.Status)
+		fmt.Fprint(w, body)
+	}))
+	defer srv.Close()
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	echoes := platformtest.Echoes(tok)
+	for i, e := range echoes {
+		mu.Lock()
+		cur, shape = e, i%len(shapes)
+		mu.Unlock()
+		// A new Client each time, so that Prepare asks the instance and logs.
+		c, err := New(Options{Server: srv.URL, AccessToken: tok, Now: clock}, logger, srv.Client())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, perr := c.Post(context.Background(), post("news:uutiset:echo"))
+		_, cerr := c.Check(context.Background())
+		for _, err := range []error{perr, cerr} {
+			what := fmt.Sprintf("token as %q, status %d, shape %d: error", e.Text, e.Status, i%len(shapes))
+			if err == nil {
+				t.Fatalf("%s: no error", what)
+			}
+			platformtest.CheckNoSecrets(t, what, err.Error(), tok)
+			if !strings.Contains(err.Error(), "[redacted]") {
+				t.Errorf("%s %v: nothing was redacted: the echo did not reach the error, or leaked", what, err)
+			}
+		}
+	}
+	if len(echoes) < 3*8 {
+		t.Fatalf("only %d echoes", len(echoes))
+	}
+	if strings.Count(logs.String(), "[redacted]") < len(echoes) {
+		t.Error("the instance's echoes were not logged: the log check proves little")
+	}
+	platformtest.CheckNoSecrets(t, "log", logs.String(), tok)
 }

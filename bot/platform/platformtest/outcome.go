@@ -8,7 +8,11 @@ import (
 )
 
 // Outcome names how the core treats a Poster's error: sent, already-sent,
-// permanent, retry-at, retryable, or unclassified (a plain error).
+// duplicate (a permanent refusal of the text as a duplicate: sent only if
+// an earlier attempt's outcome was unknown, which the core decides),
+// permanent, retry-at, retryable, or unclassified (a plain error). A
+// duplicate that is not permanent is "duplicate, not permanent", which no
+// client should return.
 func Outcome(err error) string {
 	var de *bot.DeliveryError
 	switch {
@@ -16,6 +20,11 @@ func Outcome(err error) string {
 		return "sent"
 	case errors.Is(err, bot.ErrAlreadySent):
 		return "already-sent"
+	case errors.Is(err, bot.ErrDuplicate):
+		if errors.As(err, &de) && de.Permanent {
+			return "duplicate"
+		}
+		return "duplicate, not permanent"
 	case !errors.As(err, &de):
 		return "unclassified"
 	case de.Permanent:

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -20,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
 	"github.com/lumohanke/lumobot/bot/platform/internal/weburl"
 )
 
@@ -40,7 +40,7 @@ type Options struct {
 	// Funcs adds template functions (e.g. bot/render's date helpers);
 	// "json" (a value as a JSON literal) is always there.
 	Funcs template.FuncMap
-	// Now is the clock, for Retry-After. Default time.Now.
+	// Now is the clock, for Retry-After. Required.
 	Now func() time.Time
 }
 
@@ -60,9 +60,9 @@ type Client struct {
 	where   string // scheme://host, for errors and logs
 	body    *template.Template
 	headers http.Header
-	http    *http.Client
+	hx      *httpx.Client
+	redact  *httpx.Redactor
 	logger  *slog.Logger
-	now     func() time.Time
 }
 
 // Compile-time checks.
@@ -92,13 +92,14 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
 		return nil, fmt.Errorf("webhook: url must be an http(s) URL with a host, got scheme %q", u.Scheme)
 	}
-	c := &Client{url: u, where: u.Scheme + "://" + u.Host, logger: logger, now: opts.Now, headers: http.Header{}}
+	if opts.Now == nil {
+		return nil, errors.New("webhook: the clock (Options.Now) is missing")
+	}
+	c := &Client{url: u, where: u.Scheme + "://" + u.Host, logger: logger, headers: http.Header{}, redact: httpx.NewRedactor()}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
-	if c.now == nil {
-		c.now = time.Now
-	}
+	c.redact.AddURL(u)
 
 	src := opts.Body
 	if strings.TrimSpace(src) == "" {
@@ -127,6 +128,7 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 			return nil, fmt.Errorf("webhook: header %s: value contains a line break", name)
 		}
 		c.headers.Set(name, value)
+		c.redact.AddHeader(value)
 	}
 
 	if client == nil {
@@ -134,7 +136,7 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 	}
 	hc := *client
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c.http = &hc
+	c.hx = httpx.New(&hc, httpx.Options{MaxBody: maxAnswer, MaxText: maxSnippet, Redact: c.redact, Now: opts.Now})
 	return c, nil
 }
 
@@ -147,55 +149,43 @@ func (c *Client) Limit() int { return 0 }
 // Post renders the body for p and POSTs it as application/json, with
 // Idempotency-Key: p.Key for receivers that honour it.
 func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
+	r, err := c.post(ctx, p)
+	return r, c.redact.Error(err)
+}
+
+func (c *Client) post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 	body, err := c.render(Data{Text: p.Text, Key: p.Key, Kind: p.Kind, Link: p.Link, Due: p.Due, Target: p.Target})
 	if err != nil {
 		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: %s: %w", p.Key, err))
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url.String(), bytes.NewReader(body))
+	h := c.headers.Clone()
+	if p.Key != "" && h.Get("Idempotency-Key") == "" {
+		h.Set("Idempotency-Key", p.Key)
+	}
+	resp, err := c.hx.Do(ctx, httpx.Request{Method: http.MethodPost, URL: c.url.String(), Body: body, ContentType: "application/json", Header: h})
+	if resp != nil {
+		c.logger.Debug("webhook answered", "host", c.url.Host, "status", resp.Status, "key", p.Key, "target", p.Target)
+	}
 	if err != nil {
-		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: build request to %s: %w", c.where, weburl.Unwrap(err)))
+		return bot.Receipt{}, httpx.Wrap(err, "webhook: post to "+c.where)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "lumobot")
-	if p.Key != "" {
-		req.Header.Set("Idempotency-Key", p.Key)
-	}
-	for name, values := range c.headers {
-		req.Header[name] = values
-	}
-
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return bot.Receipt{}, bot.Retryable(fmt.Errorf("webhook: post to %s: %w", c.where, weburl.Unwrap(err)))
-	}
-	defer resp.Body.Close()
-	answer, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	c.logger.Debug("webhook answered", "host", c.url.Host, "status", resp.StatusCode, "key", p.Key, "target", p.Target)
-
-	status := resp.StatusCode
+	status := resp.Status
 	switch {
-	case status/100 == 2:
+	case resp.OK():
 		// Delivered, whatever the body says: never send it twice.
-		return bot.Receipt{ID: answerID(answer)}, nil
-	case readErr != nil:
-		return bot.Receipt{}, bot.Retryable(fmt.Errorf("webhook: post to %s: status %d, reading the answer: %w", c.where, status, readErr))
+		return bot.Receipt{ID: answerID(resp.Body)}, nil
 	case status == http.StatusTooManyRequests:
-		err := fmt.Errorf("webhook: post to %s: rate limited (429): %s", c.where, c.snippet(answer))
-		if at, ok := retryAfter(resp.Header.Get("Retry-After"), c.now()); ok {
-			return bot.Receipt{}, bot.RetryAt(err, at)
-		}
-		return bot.Receipt{}, bot.Retryable(err)
-	case status == http.StatusRequestTimeout || status >= 500:
-		return bot.Receipt{}, bot.Retryable(fmt.Errorf("webhook: post to %s: status %d: %s", c.where, status, c.snippet(answer)))
+		err = fmt.Errorf("webhook: post to %s: rate limited (429): %s", c.where, c.snippet(resp.Body))
 	case status/100 == 3:
-		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: post to %s: redirected (%d) to %s: configure the final url",
-			c.where, status, weburl.Host(resp.Header.Get("Location"))))
+		err = fmt.Errorf("webhook: post to %s: redirected (%d) to %s: configure the final url",
+			c.where, status, weburl.Host(resp.Header.Get("Location")))
 	case status == http.StatusUnauthorized, status == http.StatusForbidden, status == http.StatusNotFound, status == http.StatusGone:
-		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: post to %s: status %d: %s: check the webhook url (it may have been revoked) and the headers",
-			c.where, status, c.snippet(answer)))
+		err = fmt.Errorf("webhook: post to %s: status %d: %s: check the webhook url (it may have been revoked) and the headers",
+			c.where, status, c.snippet(resp.Body))
 	default:
-		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: post to %s: status %d: %s", c.where, status, c.snippet(answer)))
+		err = fmt.Errorf("webhook: post to %s: status %d: %s", c.where, status, c.snippet(resp.Body))
 	}
+	return bot.Receipt{}, c.hx.Classify(resp, err)
 }
 
 // render executes the body template and checks that the result is JSON.
@@ -243,78 +233,15 @@ func answerID(answer []byte) string {
 	return ""
 }
 
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(h string, now time.Time) (time.Time, bool) {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return time.Time{}, false
-	}
-	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
-		if secs < 0 {
-			return time.Time{}, false
-		}
-		return now.Add(time.Duration(secs) * time.Second), true
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return t, true
-	}
-	return time.Time{}, false
-}
-
-// snippet quotes at most maxSnippet bytes of an answer, with anything that
-// looks like a part of the webhook URL (its path segments, query values,
-// password) replaced, in case the receiver echoes the URL back.
+// snippet quotes at most maxSnippet bytes of an answer, with the webhook
+// URL's pieces and the header values removed (see httpx.Redactor.AddURL),
+// in case the receiver echoes them back.
 func (c *Client) snippet(answer []byte) string {
-	s := strings.ToValidUTF8(string(answer), "\uFFFD")
-	for _, secret := range c.secrets() {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-	}
-	s = strings.Join(strings.Fields(s), " ")
+	s := c.hx.Text(answer, nil)
 	if s == "" {
 		return "(empty answer)"
 	}
-	if len(s) > maxSnippet {
-		n := maxSnippet
-		for n > 0 && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		s = s[:n] + "…"
-	}
 	return strconv.Quote(s)
-}
-
-// secrets lists the parts of the webhook URL that must not be shown, longest
-// first so that a whole path is replaced before its pieces.
-func (c *Client) secrets() []string {
-	u := c.url
-	var out []string
-	add := func(s string) {
-		if len(s) >= 6 { // short pieces ("api", "v1") are not secrets and would garble text
-			out = append(out, s, url.PathEscape(s), url.QueryEscape(s))
-		}
-	}
-	add(u.String())
-	add(u.RequestURI())
-	add(u.Path)
-	for _, seg := range strings.Split(u.Path, "/") {
-		add(seg)
-	}
-	for _, vs := range u.Query() {
-		for _, v := range vs {
-			add(v)
-		}
-	}
-	if pw, ok := u.User.Password(); ok {
-		add(pw)
-	}
-	add(u.User.Username())
-	// longest first
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 // validName reports whether name is an HTTP header field name (RFC 9110 token).

@@ -2,12 +2,15 @@ package webhook_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -148,6 +151,8 @@ func postCases() []postCase {
 		{name: "server error", answer: reply(500, "oops"), want: "retryable", wantMsg: []string{"status 500"}},
 		{name: "bad gateway", answer: reply(502, "<html>Bad Gateway</html>"), want: "retryable", wantMsg: []string{"status 502"}},
 		{name: "unavailable", answer: reply(503, ""), want: "retryable"},
+		{name: "unavailable, retry-after", answer: reply(503, "maintenance", "Retry-After", "300"),
+			want: "retry-at", wantAt: now.Add(5 * time.Minute), wantMsg: []string{"status 503", "maintenance"}},
 		{name: "connection dropped after the request", answer: lose, want: "retryable"},
 		{name: "redirect is not followed", answer: reply(302, "", "Location", "https://login.example"+secretPath), want: "permanent",
 			wantMsg: []string{"redirected (302)", "https://login.example"}},
@@ -275,9 +280,13 @@ func TestNew(t *testing.T) {
 		{"plain text", webhook.Options{URL: good, Body: `{{.Text}}`}, "not valid JSON"},
 		{"bad header name", webhook.Options{URL: good, Headers: map[string]string{"Bad Header": "x"}}, "header name"},
 		{"header injection", webhook.Options{URL: good, Headers: map[string]string{"Authorization": headerToken + "\r\nX-Evil: 1"}}, "line break"},
+		{"no clock", webhook.Options{URL: good}, "clock"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name != "no clock" {
+				tc.opts.Now = func() time.Time { return now }
+			}
 			_, err := webhook.New(tc.opts, nil, nil)
 			if tc.want == "" {
 				if err != nil {
@@ -363,4 +372,60 @@ func TestNoSecretsLeak(t *testing.T) {
 	if !strings.Contains(logs.String(), "webhook answered") {
 		t.Error("nothing was logged: the log check proves nothing")
 	}
+}
+
+// A receiver that writes the webhook URL and the header values back in its
+// error answers, in any form, leaves none of them in an error or a log.
+func TestEchoedSecrets(t *testing.T) {
+	const (
+		path   = "/hooks/T0LUMO1/s3cr3t+W3bh00k&T0k3n"
+		query  = "qu3ry/S3cr3t ä"
+		apiKey = `k3y/S3cr3t+&<x>"q`
+		user   = "lumo-bot"
+		pass   = "pa55/w0rd:x"
+	)
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+	creds := []string{"s3cr3t+W3bh00k&T0k3n", query, apiKey, basic, pass, user + ":" + pass}
+	shapes := []func(r *http.Request, echo string) string{
+		func(_ *http.Request, echo string) string { // Discord's shape; the answer is quoted, not parsed
+			return `{"message": "Invalid Webhook Token ` + echo + `", "code": 50027}`
+		},
+		func(r *http.Request, echo string) string { // a proxy's page, echoing the request
+			return "no hook at " + r.URL.String() + " for " + r.Header.Get("Authorization") + " / " + r.Header.Get("X-Api-Key") + ": " + echo
+		},
+		func(_ *http.Request, echo string) string { return "invalid_token " + echo }, // Slack
+	}
+	var mu sync.Mutex
+	var cur platformtest.Echo
+	var shape int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		e, body := cur, shapes[shape](r, cur.Text)
+		mu.Unlock()
+		w.WriteHeader(e.Status)
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	logger, logs := platformtest.CaptureLog()
+	u := srv.URL + path + "?token=" + url.QueryEscape(query)
+	c := newClient(t, webhook.Options{URL: u, Headers: map[string]string{"Authorization": "Basic " + basic, "X-Api-Key": apiKey}}, logger, nil)
+	echoes := platformtest.Echoes(creds...)
+	for i, e := range echoes {
+		mu.Lock()
+		cur, shape = e, i%len(shapes)
+		mu.Unlock()
+		_, err := c.Post(context.Background(), post)
+		what := fmt.Sprintf("secret #%d as %q, status %d, shape %d: error", e.Secret, e.Text, e.Status, i%len(shapes))
+		if err == nil {
+			t.Fatalf("%s: no error", what)
+		}
+		platformtest.CheckNoSecrets(t, what, err.Error(), creds...)
+		if !strings.Contains(err.Error(), "[redacted]") {
+			t.Errorf("%s %v: nothing was redacted: the echo did not reach the error, or leaked", what, err)
+		}
+	}
+	if len(echoes) < 6*3*8 {
+		t.Fatalf("only %d echoes", len(echoes))
+	}
+	platformtest.CheckNoSecrets(t, "log", logs.String(), creds...)
 }

@@ -56,11 +56,12 @@ func window(h http.Header, prefix string) Window {
 	return w
 }
 
-// resetAt picks when a 429 may be retried: the latest reset of the limits
-// that are exhausted (remaining 0); if none says so, the endpoint window's
-// reset, else any reported reset. A reset that has already passed gives no
-// time (the caller backs off instead of retrying at once in a loop).
-func (c *Client) resetAt(h http.Header) (time.Time, bool) {
+// resetAt picks when a 429 may be retried (httpx asks it when there is no
+// Retry-After): the latest reset of the limits that are exhausted
+// (remaining 0); if none says so, the endpoint window's reset, else any
+// reported reset. A reset that has already passed gives no time (the
+// caller backs off instead of retrying at once in a loop).
+func resetAt(h http.Header, now time.Time) (time.Time, bool) {
 	ws := []Window{window(h, "x-rate-limit"), window(h, "x-user-limit-24hour"), window(h, "x-app-limit-24hour")}
 	var at time.Time
 	for _, w := range ws {
@@ -78,7 +79,7 @@ func (c *Client) resetAt(h http.Header) (time.Time, bool) {
 			}
 		}
 	}
-	if at.IsZero() || !at.After(c.now()) {
+	if at.IsZero() || !at.After(now) {
 		return time.Time{}, false
 	}
 	return at, true

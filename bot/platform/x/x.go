@@ -7,12 +7,10 @@
 package x
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -24,6 +22,7 @@ import (
 	"github.com/dghubble/oauth1"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
 	"github.com/lumohanke/lumobot/bot/platform/internal/weburl"
 )
 
@@ -32,9 +31,6 @@ const DefaultAPIURL = "https://api.x.com"
 
 // limit is X's post length limit, in twitter-text weighted characters.
 const limit = 280
-
-// maxBody caps how much of an answer is read.
-const maxBody = 1 << 20
 
 // Options configure a Client.
 type Options struct {
@@ -47,14 +43,15 @@ type Options struct {
 	// bot/render). Default: utf8.RuneCountInString, right only for plain
 	// Latin text without URLs.
 	Count func(string) int
-	// Now is the clock, for Quota and rate-limit resets. Default time.Now.
+	// Now is the clock, for Quota and rate-limit resets. Required.
 	Now func() time.Time
 }
 
 // Client posts to one X account.
 type Client struct {
 	api    *url.URL
-	http   *http.Client
+	hx     *httpx.Client
+	redact *httpx.Redactor
 	logger *slog.Logger
 	count  func(string) int
 	now    func() time.Time
@@ -70,7 +67,7 @@ var (
 )
 
 // New checks opts and returns a Client. It returns an error naming the first
-// missing credential. client supplies the transport and timeout (nil: a
+// missing credential, or the missing clock. client supplies the transport and timeout (nil: a
 // client with a 30 s timeout); requests are signed on top of its transport,
 // and redirects are not followed (a redirected POST would be lost).
 func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error) {
@@ -83,6 +80,9 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 		if strings.TrimSpace(c.value) == "" {
 			return nil, fmt.Errorf("x: %s is missing", c.name)
 		}
+	}
+	if opts.Now == nil {
+		return nil, errors.New("x: the clock (Options.Now) is missing")
 	}
 	raw := opts.APIURL
 	if raw == "" {
@@ -112,12 +112,15 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 	hc.Transport = signed.Transport
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-	c := &Client{api: api, http: &hc, logger: logger, count: opts.Count, now: opts.Now}
+	red := httpx.NewRedactor(opts.ConsumerKey, opts.ConsumerSecret, opts.AccessToken, opts.AccessTokenSecret)
+	if api.User != nil {
+		pw, _ := api.User.Password()
+		red.Add(api.User.Username(), pw)
+	}
+	c := &Client{api: api, redact: red, logger: logger, count: opts.Count, now: opts.Now}
+	c.hx = httpx.New(&hc, httpx.Options{MaxText: 300, Redact: red, Now: opts.Now, Reset: resetAt})
 	if c.count == nil {
 		c.count = utf8.RuneCountInString
-	}
-	if c.now == nil {
-		c.now = time.Now
 	}
 	return c, nil
 }
@@ -128,29 +131,32 @@ func (c *Client) Length(text string) int { return c.count(text) }
 // Limit is X's post length limit: 280.
 func (c *Client) Limit() int { return limit }
 
-// Post creates a post with p.Text. A 403 duplicate-content refusal, which X
-// answers when a post whose answer was lost is sent again, is returned as an
-// error wrapping bot.ErrAlreadySent.
+// Post creates a post with p.Text. A 403 duplicate-content refusal is
+// returned as a permanent error wrapping bot.ErrDuplicate: X refuses a text
+// it has seen recently, which is this post only if an earlier attempt's
+// answer was lost, and the core knows whether one was.
 func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
+	r, err := c.post(ctx, p)
+	return r, c.redact.Error(err)
+}
+
+func (c *Client) post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 	if at, ok := c.exhausted(); ok {
 		// X said no posts are left until at: asking again would only
 		// spend a request (and, on paid plans, money) on a 429.
 		return bot.Receipt{}, bot.RetryAt(fmt.Errorf("x: post limit reached, as x reported; it resets at %s", at.UTC().Format(time.RFC3339)), at)
 	}
-	body, err := json.Marshal(struct {
+	body := struct {
 		Text string `json:"text"`
-	}{p.Text})
-	if err != nil {
-		return bot.Receipt{}, bot.Permanent(fmt.Errorf("x: encode post: %w", err))
-	}
-	resp, data, err := c.do(ctx, http.MethodPost, "/2/tweets", body)
+	}{p.Text}
+	resp, err := c.do(ctx, http.MethodPost, "/2/tweets", body)
 	if err != nil {
 		return bot.Receipt{}, err
 	}
-	if resp.StatusCode/100 != 2 {
-		err := c.classify("create post", resp, data)
-		if errors.Is(err, bot.ErrAlreadySent) {
-			c.logger.Info("x refused a duplicate: already sent", "key", p.Key, "target", p.Target)
+	if !resp.OK() {
+		err := c.classify("create post", resp)
+		if errors.Is(err, bot.ErrDuplicate) {
+			c.logger.Info("x refused the text as a duplicate", "key", p.Key, "target", p.Target)
 		}
 		return bot.Receipt{}, err
 	}
@@ -161,8 +167,8 @@ func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 			ID string `json:"id"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(data, &created); err != nil || created.Data.ID == "" {
-		c.logger.Warn("x accepted the post but its answer has no id", "key", p.Key, "target", p.Target, "status", resp.StatusCode)
+	if err := json.Unmarshal(resp.Body, &created); err != nil || created.Data.ID == "" {
+		c.logger.Warn("x accepted the post but its answer has no id", "key", p.Key, "target", p.Target, "status", resp.Status)
 		return bot.Receipt{}, nil
 	}
 	id := created.Data.ID
@@ -172,54 +178,48 @@ func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 // Check asks X who the credentials belong to (GET /2/users/me) and returns
 // "@username", for `lumobot check`.
 func (c *Client) Check(ctx context.Context) (string, error) {
-	resp, data, err := c.do(ctx, http.MethodGet, "/2/users/me", nil)
+	who, err := c.check(ctx)
+	return who, c.redact.Error(err)
+}
+
+func (c *Client) check(ctx context.Context) (string, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/2/users/me", nil)
 	if err != nil {
 		return "", err
 	}
-	if resp.StatusCode/100 != 2 {
-		return "", c.classify("check credentials", resp, data)
+	if !resp.OK() {
+		return "", c.classify("check credentials", resp)
 	}
 	var me struct {
 		Data struct {
 			Username string `json:"username"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(data, &me); err != nil || me.Data.Username == "" {
-		return "", bot.Retryable(fmt.Errorf("x: check credentials: answer has no username (status %d)", resp.StatusCode))
+	if err := json.Unmarshal(resp.Body, &me); err != nil || me.Data.Username == "" {
+		return "", bot.Retryable(fmt.Errorf("x: check credentials: answer has no username (status %d)", resp.Status))
 	}
 	return "@" + me.Data.Username, nil
 }
 
-// do sends one signed request and reads the answer. Transport failures come
-// back classified as retryable, with the URL reduced to scheme and host.
-func (c *Client) do(ctx context.Context, method, path string, body []byte) (*http.Response, []byte, error) {
-	u := c.api.JoinPath(path).String()
-	var rd io.Reader
+// do sends one signed request (body as JSON unless nil) and reads the
+// answer, recording the limits it reports. Failures without an answer to
+// judge come back classified, with the URL reduced to scheme and host.
+func (c *Client) do(ctx context.Context, method, path string, body any) (*httpx.Response, error) {
+	req := httpx.Request{Method: method, URL: c.api.JoinPath(path).String()}
 	if body != nil {
-		rd = bytes.NewReader(body)
+		req.JSON = body
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	resp, err := c.hx.Do(ctx, req)
+	if resp != nil {
+		c.record(resp.Header)
+		c.logger.Debug("x answered", "method", method, "path", path, "status", resp.Status,
+			"remaining", resp.Header.Get("x-rate-limit-remaining"),
+			"day_remaining", resp.Header.Get("x-user-limit-24hour-remaining"))
+	}
 	if err != nil {
-		return nil, nil, bot.Permanent(fmt.Errorf("x: build request %s %s: %w", method, path, weburl.Unwrap(err)))
+		return nil, httpx.Wrap(err, fmt.Sprintf("x: %s %s%s", method, weburl.Host(c.api.String()), path))
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("User-Agent", "lumobot")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, nil, bot.Retryable(fmt.Errorf("x: %s %s%s: %w", method, weburl.Host(c.api.String()), path, weburl.Unwrap(err)))
-	}
-	defer resp.Body.Close()
-	c.record(resp.Header)
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil && resp.StatusCode/100 != 2 {
-		return nil, nil, bot.Retryable(fmt.Errorf("x: %s %s%s: read answer (status %d): %w", method, weburl.Host(c.api.String()), path, resp.StatusCode, err))
-	}
-	c.logger.Debug("x answered", "method", method, "path", path, "status", resp.StatusCode,
-		"remaining", resp.Header.Get("x-rate-limit-remaining"),
-		"day_remaining", resp.Header.Get("x-user-limit-24hour-remaining"))
-	return resp, data, nil
+	return resp, nil
 }
 
 // problem is X's error body: RFC 7807 problem details (API v2) or the
@@ -235,8 +235,8 @@ type problem struct {
 	} `json:"errors"`
 }
 
-// text joins what the problem says, shortened for a log line.
-func (p problem) text(data []byte) string {
+// text joins what the problem says ("" if nothing).
+func (p problem) text() string {
 	var parts []string
 	add := func(s string) {
 		s = strings.TrimSpace(s)
@@ -264,10 +264,7 @@ func (p problem) text(data []byte) string {
 	if len(parts) == 0 {
 		add(p.Title)
 	}
-	if len(parts) == 0 {
-		add(string(data))
-	}
-	return shorten(strings.Join(parts, "; "), 300)
+	return strings.Join(parts, "; ")
 }
 
 func (p problem) has(code int, substr string) bool {
@@ -282,45 +279,32 @@ func (p problem) has(code int, substr string) bool {
 	return false
 }
 
-// classify turns a non-2xx answer into a classified error.
-func (c *Client) classify(op string, resp *http.Response, data []byte) error {
+// classify words a non-2xx answer; httpx decides its class.
+func (c *Client) classify(op string, resp *httpx.Response) error {
 	var p problem
-	_ = json.Unmarshal(data, &p) // a non-JSON body leaves p empty
-	msg := p.text(data)
-	status := resp.StatusCode
+	msg := c.hx.Text(resp.Body, func(b []byte) string {
+		_ = json.Unmarshal(b, &p) // a non-JSON body leaves p empty: the body is quoted
+		return p.text()
+	})
+	status := resp.Status
+	var err error
 	switch {
 	case status == http.StatusForbidden && p.has(187, "duplicate"):
-		return fmt.Errorf("x: %s: %s: %w", op, msg, bot.ErrAlreadySent)
+		err = fmt.Errorf("x: %s: refused as %w (403): %s", op, bot.ErrDuplicate, msg)
 	case status == http.StatusUnauthorized:
-		return bot.Permanent(fmt.Errorf("x: %s: unauthorized (401): %s: check consumer key/secret and access token/secret", op, msg))
+		err = fmt.Errorf("x: %s: unauthorized (401): %s: check consumer key/secret and access token/secret", op, msg)
 	case status == http.StatusForbidden && p.has(453, "subset of x api"):
-		return bot.Permanent(fmt.Errorf("x: %s: forbidden (403): %s: the app's access level does not include this endpoint; attach the app to a project with an access level that does", op, msg))
+		err = fmt.Errorf("x: %s: forbidden (403): %s: the app's access level does not include this endpoint; attach the app to a project with an access level that does", op, msg)
 	case status == http.StatusForbidden:
-		return bot.Permanent(fmt.Errorf("x: %s: forbidden (403): %s: set the app's permissions to Read and Write in the developer portal, then regenerate the access token and secret", op, msg))
+		err = fmt.Errorf("x: %s: forbidden (403): %s: set the app's permissions to Read and Write in the developer portal, then regenerate the access token and secret", op, msg)
 	case status == http.StatusTooManyRequests:
-		err := fmt.Errorf("x: %s: rate limited (429): %s", op, msg)
-		if at, ok := c.resetAt(resp.Header); ok {
-			return bot.RetryAt(err, at)
-		}
-		return bot.Retryable(err)
-	case status == http.StatusRequestTimeout || status >= 500:
-		return bot.Retryable(fmt.Errorf("x: %s: status %d: %s", op, status, msg))
+		err = fmt.Errorf("x: %s: rate limited (429): %s", op, msg)
 	case status/100 == 3:
-		return bot.Permanent(fmt.Errorf("x: %s: redirected (%d) to %s: set api_url to the final address", op, status, weburl.Host(resp.Header.Get("Location"))))
+		err = fmt.Errorf("x: %s: redirected (%d) to %s: set api_url to the final address", op, status, weburl.Host(resp.Header.Get("Location")))
 	case status == http.StatusBadRequest:
-		return bot.Permanent(fmt.Errorf("x: %s: invalid request (400): %s", op, msg))
+		err = fmt.Errorf("x: %s: invalid request (400): %s", op, msg)
 	default:
-		return bot.Permanent(fmt.Errorf("x: %s: status %d: %s", op, status, msg))
+		err = fmt.Errorf("x: %s: status %d: %s", op, status, msg)
 	}
-}
-
-// shorten cuts s to at most n bytes on a rune boundary.
-func shorten(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return c.hx.Classify(resp, err)
 }

@@ -149,9 +149,9 @@ func postCases() []postCase {
 		{name: "created, unreadable answer is still sent", answer: reply(201, `{"data":`),
 			want: "sent"},
 		{name: "duplicate content", answer: reply(403, bodyDuplicate),
-			want: "already-sent", wantMsg: []string{"duplicate content"}},
+			want: "duplicate", wantMsg: []string{"duplicate content (403)", "You are not allowed to create a Tweet with duplicate content."}},
 		{name: "duplicate, v1.1 code 187", answer: reply(403, `{"errors":[{"code":187,"message":"Status is a duplicate."}]}`),
-			want: "already-sent"},
+			want: "duplicate", wantMsg: []string{"Status is a duplicate. (code 187)"}},
 		{name: "forbidden: no write permission", answer: reply(403, bodyForbidden),
 			want: "permanent", wantMsg: []string{"forbidden (403)", "You are not permitted to perform this action.", "Read and Write", "regenerate the access token"}},
 		{name: "forbidden: access level (453)", answer: reply(403, bodySubset),
@@ -179,6 +179,10 @@ func postCases() []postCase {
 		{name: "server error", answer: reply(500, bodyServerError), want: "retryable", wantMsg: []string{"status 500"}},
 		{name: "bad gateway (answer lost behind a proxy)", answer: reply(502, "<html>Bad Gateway</html>"), want: "retryable", wantMsg: []string{"status 502"}},
 		{name: "service unavailable", answer: reply(503, `{"title":"Service Unavailable","detail":"Service Unavailable","type":"about:blank","status":503}`), want: "retryable"},
+		{name: "service unavailable, retry-after", answer: reply(503, `{"title":"Service Unavailable","detail":"Service Unavailable","type":"about:blank","status":503}`, "Retry-After", "120"),
+			want: "retry-at", wantAt: now.Add(2 * time.Minute), wantMsg: []string{"status 503"}},
+		{name: "rate limited: retry-after wins over the reset", answer: reply(429, bodyTooMany, "Retry-After", "60", "x-rate-limit-remaining", "0", "x-rate-limit-reset", unix(reset)),
+			want: "retry-at", wantAt: now.Add(time.Minute)},
 		{name: "connection dropped after the request", answer: lose, want: "retryable"},
 		{name: "redirect is not followed", answer: reply(301, "", "Location", "https://elsewhere.example/2/tweets?token=abc"),
 			want: "permanent", wantMsg: []string{"redirected (301)", "https://elsewhere.example"}},
@@ -228,8 +232,10 @@ func TestPost(t *testing.T) {
 	}
 }
 
-// A post whose answer is lost is sent again; X refuses the duplicate, and
-// that is reported as already sent, never as a failure nor a second post.
+// A post whose answer is lost is sent again; X refuses the duplicate. The
+// client cannot know it was its own post: it reports a permanent
+// ErrDuplicate, never ErrAlreadySent, and the core decides (sent only after
+// an attempt with unknown outcome, as here).
 func TestLostAnswerThenDuplicate(t *testing.T) {
 	srv := newFakeX(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
@@ -245,12 +251,11 @@ func TestLostAnswerThenDuplicate(t *testing.T) {
 		t.Fatalf("lost answer: %s (%v), want retryable", platformtest.Outcome(err), err)
 	}
 	_, err = c.Post(context.Background(), p)
-	if !errors.Is(err, bot.ErrAlreadySent) {
-		t.Fatalf("re-send: %v, want ErrAlreadySent", err)
+	if got := platformtest.Outcome(err); got != "duplicate" {
+		t.Fatalf("re-send: %s (%v), want a permanent ErrDuplicate", got, err)
 	}
-	var de *bot.DeliveryError
-	if errors.As(err, &de) {
-		t.Errorf("already sent must not be classified as a delivery failure: %+v", de)
+	if errors.Is(err, bot.ErrAlreadySent) {
+		t.Errorf("re-send: %v: X's refusal does not prove this post exists", err)
 	}
 	if reqs := srv.requests(); len(reqs) != 2 || reqs[0].Body != reqs[1].Body {
 		t.Errorf("requests %+v, want the same post twice", reqs)
@@ -377,7 +382,8 @@ func TestQuota(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	full := x.Options{ConsumerKey: consumerKey, ConsumerSecret: consumerSecret, AccessToken: accessToken, AccessTokenSecret: tokenSecret}
+	full := x.Options{ConsumerKey: consumerKey, ConsumerSecret: consumerSecret, AccessToken: accessToken, AccessTokenSecret: tokenSecret,
+		Now: func() time.Time { return now }}
 	tests := []struct {
 		name string
 		edit func(*x.Options)
@@ -388,6 +394,7 @@ func TestNew(t *testing.T) {
 		{"no consumer secret", func(o *x.Options) { o.ConsumerSecret = " " }, "consumer_secret is missing"},
 		{"no access token", func(o *x.Options) { o.AccessToken = "" }, "access_token is missing"},
 		{"no access token secret", func(o *x.Options) { o.AccessTokenSecret = "" }, "access_token_secret is missing"},
+		{"no clock", func(o *x.Options) { o.Now = nil }, "clock"},
 		{"bad api url", func(o *x.Options) { o.APIURL = "ftp://api.x.com" }, "api_url"},
 		{"api url with credentials is redacted", func(o *x.Options) { o.APIURL = "ftp://u:" + tokenSecret + "@proxy" }, "ftp://proxy"},
 	}
@@ -419,7 +426,7 @@ func TestLength(t *testing.T) {
 		t.Errorf("Limit = %d, want 280", c.Limit())
 	}
 	c, err := x.New(x.Options{ConsumerKey: "a", ConsumerSecret: "b", AccessToken: "c", AccessTokenSecret: "d",
-		Count: func(s string) int { return 23 }}, nil, nil)
+		Count: func(s string) int { return 23 }, Now: time.Now}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,8 +455,8 @@ func TestNoSecretsLeak(t *testing.T) {
 	c := newClient(t, srv.URL, logger, &http.Client{Timeout: 50 * time.Millisecond})
 	_, err := c.Post(context.Background(), bot.Post{Text: "hei"})
 	texts = append(texts, err.Error())
-	// X echoing a credential back in its error body must not be the
-	// client's concern, but a token in the API URL's userinfo is.
+	// A token in the API URL's userinfo (X echoing the credentials is
+	// TestEchoedSecrets).
 	c = newClient(t, strings.Replace(srv.URL, "http://", "http://"+consumerKey+":"+consumerSecret+"@", 1), logger, nil)
 	_, err = c.Post(context.Background(), bot.Post{Text: "hei"})
 	texts = append(texts, err.Error())
@@ -565,4 +572,63 @@ func TestDailyLimitReportedByX(t *testing.T) {
 	if n := len(srv.requests()); n != 1 {
 		t.Errorf("%d requests, want 1: the second must not be sent", n)
 	}
+}
+
+// A server that writes the credentials back in its error answers, in any
+// form (as sent in the OAuth header, percent- or JSON-escaped, in a problem
+// body or a bare page), leaves none of them in an error or a log line.
+func TestEchoedSecrets(t *testing.T) {
+	// Credentials with characters that escape differently in each form.
+	creds := []string{`ck/lumo+KEY&<7f3a>"`, `cs lumo SECRET/91b2=ä`, "1445880548472328192-at~lumo%token", `ats\lumo"SECRET'0d4e`}
+	shapes := []func(r *http.Request, echo string) string{
+		func(_ *http.Request, echo string) string { // API v2 problem
+			b, _ := json.Marshal(map[string]any{"title": "Unauthorized", "type": "about:blank", "detail": "Unauthorized: " + echo})
+			return string(b)
+		},
+		func(r *http.Request, echo string) string { // v1.1 errors, echoing the OAuth header too
+			b, _ := json.Marshal(map[string]any{"errors": []map[string]any{{"code": 32, "message": "Could not authenticate you: " + echo + " " + r.Header.Get("Authorization")}}})
+			return string(b)
+		},
+		func(_ *http.Request, echo string) string { return "<html><body>Bad " + echo + " here</body></html>" },
+	}
+	var mu sync.Mutex
+	var cur platformtest.Echo
+	var shape int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		e, body := cur, shapes[shape](r, cur.Text)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(e.Status)
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	logger, logs := platformtest.CaptureLog()
+	c, err := x.New(x.Options{APIURL: srv.URL, ConsumerKey: creds[0], ConsumerSecret: creds[1],
+		AccessToken: creds[2], AccessTokenSecret: creds[3], Now: func() time.Time { return now }}, logger, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	echoes := platformtest.Echoes(creds...)
+	for i, e := range echoes {
+		mu.Lock()
+		cur, shape = e, i%len(shapes)
+		mu.Unlock()
+		_, perr := c.Post(context.Background(), bot.Post{Key: "k", Target: "x", Text: "hei"})
+		_, cerr := c.Check(context.Background())
+		for _, err := range []error{perr, cerr} {
+			what := fmt.Sprintf("secret #%d as %q, status %d, shape %d: error", e.Secret, e.Text, e.Status, i%len(shapes))
+			if err == nil {
+				t.Fatalf("%s: no error", what)
+			}
+			platformtest.CheckNoSecrets(t, what, err.Error(), creds...)
+			if !strings.Contains(err.Error(), "[redacted]") {
+				t.Errorf("%s %v: nothing was redacted: the echo did not reach the error, or leaked", what, err)
+			}
+		}
+	}
+	if len(echoes) < 4*3*8 {
+		t.Fatalf("only %d echoes", len(echoes))
+	}
+	platformtest.CheckNoSecrets(t, "log", logs.String(), creds...)
 }

@@ -118,13 +118,7 @@ func testManyIDs(t *testing.T, b Backend) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("tag:example.fi,2021:%d", i)
 	}
-	start := time.Now()
 	must(t, h.s.SaveFeed(ctx, "uutiset", bot.FeedState{}, ids[:10000], t0))
-	took := time.Since(start)
-	t.Logf("SaveFeed of 10,000 ids: %v", took)
-	if took > 10*time.Second {
-		t.Errorf("SaveFeed of 10,000 ids took %v", took)
-	}
 	got, err := h.s.Unseen(ctx, "uutiset", ids)
 	must(t, err)
 	if !slices.Equal(got, ids[10000:]) {
