@@ -218,5 +218,4 @@ var parsers = bot.Parsers{
 	Calendar: calendar.ParseWithWarnings,
 }
 
-
 var _ io.Closer = (*store.Store)(nil)
