@@ -76,8 +76,13 @@ func (a *app) once(ctx context.Context) error {
 	if _, err := a.bot.Plan(ctx, now); err != nil {
 		return err
 	}
-	_, err := a.bot.DeliverAll(ctx)
-	return err
+	if _, err := a.bot.DeliverAll(ctx); err != nil {
+		return err
+	}
+	if err := a.bot.StateProblem(); err != nil {
+		return fmt.Errorf("nothing sent: %w", err)
+	}
+	return nil
 }
 
 func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {

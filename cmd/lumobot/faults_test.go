@@ -374,7 +374,7 @@ func TestFaultStateDiskReadOnlyOrFull(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			dir := t.TempDir()
 			mnt := filepath.Join(dir, "mnt")
-			dlvMount(t, mnt, "1m")
+			dlvMount(t, mnt, "48m") // above the 32 MiB free the state keeps in reserve
 			state := filepath.Join(mnt, "lumobot.db")
 			due := time.Now().Add(1500 * time.Millisecond)
 			dlvWrite(t, filepath.Join(dir, "lumobot.yaml"), dlvConsole(state, []time.Time{due}))
@@ -428,9 +428,11 @@ func TestFaultStateDiskReadOnlyOrFull(t *testing.T) {
 				os.Remove(filler)
 			}
 			for range 2 {
-				if _, stderr, code := lumobot(t, dir, "run", "--once"); code != 0 {
+				_, stderr, code := lumobot(t, dir, "run", "--once")
+				if code != 0 {
 					t.Fatalf("after the fix: exit %d: %s", code, stderr)
 				}
+				t.Logf("after the fix: %s", stderr)
 			}
 			if posts := readPosts(t, filepath.Join(dir, "posts.jsonl")); len(posts) != 1 || posts[0].Key != "announcement:a0:once" {
 				t.Errorf("after the fix posted %+v, want the announcement once", posts)
