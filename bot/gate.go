@@ -2,6 +2,7 @@ package bot
 
 import (
 	"container/heap"
+	"slices"
 	"sort"
 	"time"
 )
@@ -71,8 +72,34 @@ func (g Gate) Next(t time.Time, sent []time.Time) time.Time {
 	return t
 }
 
-// QuietEnd returns t, or the end of the quiet hours t falls in.
+// QuietEnd returns t, or the end of the quiet time t falls in: the quiet
+// hours, and whole quiet days and dates (the quiet hours that follow one
+// hold too).
 func QuietEnd(q QuietHours, t time.Time, loc *time.Location) time.Time {
+	for range 400 { // a year of quiet days at most: config refuses every day quiet
+		next := quietDayEnd(q, quietHoursEnd(q, t, loc), loc)
+		if next.Equal(t) {
+			return t
+		}
+		t = next
+	}
+	return t
+}
+
+// quietDayEnd returns t, or the next midnight when t's day is quiet.
+func quietDayEnd(q QuietHours, t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	quiet := slices.Contains(q.Days, l.Weekday())
+	for _, d := range q.Dates {
+		quiet = quiet || (d.Year == l.Year() && d.Month == l.Month() && d.Day == l.Day())
+	}
+	if !quiet {
+		return t
+	}
+	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc)
+}
+
+func quietHoursEnd(q QuietHours, t time.Time, loc *time.Location) time.Time {
 	if !q.Set {
 		return t
 	}

@@ -10,6 +10,9 @@ import (
 func TestQuietEnd(t *testing.T) {
 	night := bot.QuietHours{Start: bot.TimeOfDay{Hour: 21}, End: bot.TimeOfDay{Hour: 7, Minute: 30}, Set: true}
 	early := bot.QuietHours{Start: bot.TimeOfDay{Hour: 1}, End: bot.TimeOfDay{Hour: 6}, Set: true}
+	weekend := night
+	weekend.Days = []time.Weekday{time.Saturday, time.Sunday}
+	juhannus := bot.QuietHours{Dates: []bot.Date{{Year: 2021, Month: time.June, Day: 25}}}
 	for _, tc := range []struct {
 		name string
 		q    bot.QuietHours
@@ -26,6 +29,12 @@ func TestQuietEnd(t *testing.T) {
 		// 2021-03-28: Helsinki springs forward 03:00→04:00; 07:30 still exists.
 		{"spring-forward night", night, "2021-03-27 22:00", "2021-03-28 07:30"},
 		{"fall-back night", night, "2021-10-30 22:00", "2021-10-31 07:30"},
+		// 2021-05-08 is a Saturday; quiet weekends, and Juhannus 2021-06-25.
+		{"quiet weekend from Friday night", weekend, "2021-05-07 22:00", "2021-05-10 07:30"},
+		{"quiet Sunday midday", weekend, "2021-05-09 12:00", "2021-05-10 07:30"},
+		{"weekday outside quiet time", weekend, "2021-05-10 12:00", "2021-05-10 12:00"},
+		{"quiet date alone", juhannus, "2021-06-25 10:00", "2021-06-26 00:00"},
+		{"quiet date and weekend in a row", bot.QuietHours{Days: []time.Weekday{time.Saturday, time.Sunday}, Dates: juhannus.Dates}, "2021-06-25 10:00", "2021-06-28 00:00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := bot.QuietEnd(tc.q, hel(tc.at), helsinki)

@@ -88,11 +88,21 @@ func (c TimeOfDay) Minutes() int { return c.Hour*60 + c.Minute }
 
 func (c TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", c.Hour, c.Minute) }
 
-// QuietHours is a daily local window in which nothing is posted. It may wrap
-// midnight (21:00-07:30); Set false means none.
+// QuietHours is the quiet time: a daily local window in which nothing is
+// posted (it may wrap midnight, 21:00-07:30; Set false means none), and
+// whole weekdays and dates with no posts.
 type QuietHours struct {
 	Start, End TimeOfDay
 	Set        bool
+	Days       []time.Weekday
+	Dates      []Date
+}
+
+// Date is a calendar day, local to the config's timezone.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
 }
 
 // Event is an event with the rules that apply to it: from a calendar feed or

@@ -21,7 +21,7 @@ func compile(cfg *config.Config) (bot.Config, error) {
 		Language:    cfg.Language,
 		Renderer:    c.r,
 		Concurrency: cfg.Schedule.Concurrency,
-		Quiet:       quietHours(cfg.Schedule.Quiet),
+		Quiet:       quietTime(cfg.Schedule),
 		LateGrace:   cfg.Schedule.Grace,
 		Paused:      cfg.Paused,
 		Retry:       bot.Retry{Initial: cfg.Schedule.RetryFirst, Max: cfg.Schedule.RetryCeiling, GiveUp: cfg.Schedule.GiveUp},
@@ -165,10 +165,15 @@ func (c *compiler) optional(key, text string, kind bot.Kind) *render.Template {
 	return c.template(key, text, kind)
 }
 
-func quietHours(q config.QuietHours) bot.QuietHours {
-	return bot.QuietHours{
-		Start: bot.TimeOfDay{Hour: q.Start.Hour, Minute: q.Start.Minute},
-		End:   bot.TimeOfDay{Hour: q.End.Hour, Minute: q.End.Minute},
-		Set:   q.Set,
+func quietTime(s config.Schedule) bot.QuietHours {
+	q := bot.QuietHours{
+		Start: bot.TimeOfDay{Hour: s.Quiet.Start.Hour, Minute: s.Quiet.Start.Minute},
+		End:   bot.TimeOfDay{Hour: s.Quiet.End.Hour, Minute: s.Quiet.End.Minute},
+		Set:   s.Quiet.Set,
+		Days:  s.QuietDays,
 	}
+	for _, d := range s.QuietDates {
+		q.Dates = append(q.Dates, bot.Date{Year: d.Year, Month: d.Month, Day: d.Day})
+	}
+	return q
 }

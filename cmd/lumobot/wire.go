@@ -120,7 +120,7 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 			Target: bot.Target{
 				Name: tc.Name, Type: tc.Type, Poster: poster, Counter: counter, Timeout: tc.RequestTimeout,
 				Gate: bot.Gate{
-					Quiet: quietHours(cfg.Schedule.Quiet), Location: cfg.Location, MinGap: cfg.Schedule.Gap,
+					Quiet: quietTime(cfg.Schedule), Location: cfg.Location, MinGap: cfg.Schedule.Gap,
 					Daily: tc.DailyLimit, Monthly: tc.MonthlyLimit, MaxPerHour: tc.HourlyLimit,
 				},
 			},
