@@ -31,6 +31,7 @@ type Metrics struct {
 	reloadSuccess prometheus.Gauge
 	feedWarnings  *prometheus.GaugeVec
 	floods        *prometheus.CounterVec
+	paused        prometheus.Gauge
 
 	mu   sync.Mutex
 	next time.Time        // zero: nothing planned
@@ -84,13 +85,17 @@ func NewMetrics(reg prometheus.Registerer, depth DepthFunc, now func() time.Time
 			Name: "lumobot_flood_holds_total",
 			Help: "Times a target's max_per_hour safety valve started holding its posts, by target.",
 		}, []string{"target"}),
+		paused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lumobot_paused",
+			Help: "1 while the config says paused: every post on every target is held.",
+		}),
 		now: now,
 	}
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
 	m.reloadSuccess.Set(1)
 
-	reg.MustRegister(m.polls, m.fetchErrors, m.lastSuccess, m.posts, m.reloads, m.reloadSuccess, m.feedWarnings, m.floods, nextDueCollector{m})
+	reg.MustRegister(m.polls, m.fetchErrors, m.lastSuccess, m.posts, m.reloads, m.reloadSuccess, m.feedWarnings, m.floods, m.paused, nextDueCollector{m})
 	if depth != nil {
 		reg.MustRegister(outboxCollector{depth})
 	}
@@ -133,6 +138,18 @@ func (m *Metrics) Warned(feed string, n int) {
 		return
 	}
 	m.feedWarnings.WithLabelValues(feed).Set(float64(n))
+}
+
+// Paused sets whether every post is held.
+func (m *Metrics) Paused(on bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if on {
+		v = 1
+	}
+	m.paused.Set(v)
 }
 
 // Flooded counts a target's safety valve starting to hold posts.

@@ -102,6 +102,10 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 	log.Info("lumobot started", "version", version, "config", cfg.File, "state", cfg.State, "targets", len(a.targets), "feeds", len(cfg.Feeds))
 	for {
 		a := current.Load()
+		metrics.Paused(a.core.Paused)
+		if a.core.Paused {
+			log.Warn("paused: every post on every target is held until the config says paused: false", "config", a.cfg.File)
+		}
 		// In the background: a slow instance must not hold back planning
 		// or any other target.
 		go prepareTargets(ctx, a.targets, log)
