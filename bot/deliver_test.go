@@ -506,3 +506,34 @@ func TestRetryDelay(t *testing.T) {
 		}
 	}
 }
+
+// Paused, nothing goes out for as long as it lasts; what expires meanwhile
+// is recorded skipped when it does; resumed, what is in time goes out.
+func TestDeliverPaused(t *testing.T) {
+	r := newRig(t, nil)
+	p := &poster{}
+	r.enqueue("a", "k")
+	reminder := bot.Post{Key: "reminder:e:1h", Kind: bot.KindReminder, Target: "a", Due: t0, Expires: t0.Add(30 * time.Minute), Text: "x", Lang: "fi"}
+	if err := r.st.Enqueue(r.ctx, []bot.Post{reminder}, t0); err != nil {
+		t.Fatal(err)
+	}
+	r.d.Paused = true
+	tg := r.target("a", p)
+	for i := 0; i < 6; i++ { // an hour, ten minutes at a time
+		if next := r.deliver(tg); !next.IsZero() && !next.Equal(reminder.Expires) {
+			t.Errorf("next %s, want the reminder's expiry or nothing", next)
+		}
+		r.clock.Add(10 * time.Minute)
+	}
+	if p.n() != 0 {
+		t.Fatalf("%d posts while paused", p.n())
+	}
+	if d := r.status("a", reminder.Key); d.Status != bot.StatusSkipped {
+		t.Errorf("reminder: %s, want skipped once its event started", d.Status)
+	}
+	r.d.Paused = false
+	r.deliver(tg)
+	if p.n() != 1 || r.status("a", "k").Status != bot.StatusSent {
+		t.Errorf("resumed: %d posts", p.n())
+	}
+}
