@@ -530,15 +530,51 @@ http:
 	for i := range 12 + 20 {
 		expected[fmt.Sprintf("news:uutiset:uutinen-%d", i)] = true
 	}
+	// With root, the state lives on a small tmpfs that is filled up for
+	// lives 8 to 12: a full disk in the middle of the crash loop (issue 18:
+	// sent, not recorded, sent again).
+	stateDir := filepath.Join(dir, "state")
+	filler := ""
+	os.MkdirAll(stateDir, 0o700)
+	if os.Geteuid() == 0 && exec.Command("mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", stateDir).Run() == nil {
+		t.Cleanup(func() { exec.Command("umount", "-l", stateDir).Run() })
+		filler = filepath.Join(stateDir, "filler")
+	} else {
+		t.Log("no tmpfs (not root): the full-disk phase is left out")
+	}
+	fillDisk := func() {
+		f, err := os.Create(filler)
+		if err != nil {
+			return
+		}
+		chunk := make([]byte, 64<<10)
+		for {
+			if _, err := f.Write(chunk); err != nil {
+				break
+			}
+		}
+		f.Close()
+	}
 	start := time.Now()
-	kills, inflightKills := 0, 0
+	kills, inflightKills, fullLives := 0, 0, 0
 	for kills < 20 {
+		full := filler != "" && kills >= 8 && kills < 13
 		p := dlvStart(t, dir, logPath, "run", "--log-format", "json")
 		life := time.Duration(150+rng.IntN(1200)) * time.Millisecond
+		if full {
+			fullLives++
+			time.Sleep(life / 3)
+			fillDisk() // while it runs: some writes fail in the middle
+		}
 		select {
 		case <-p.done:
-			t.Fatalf("daemon exited on its own (%v) after restart %d:\n%s", p.err, kills, dlvTail(logPath, 20))
+			if !full { // a full disk may stop it: that is what it should do
+				t.Fatalf("daemon exited on its own (%v) after restart %d:\n%s", p.err, kills, dlvTail(logPath, 20))
+			}
 		case <-time.After(life):
+		}
+		if full {
+			os.Remove(filler)
 		}
 		if fake.unanswered.Load() > 0 {
 			inflightKills++
@@ -555,8 +591,16 @@ http:
 		t.Fatalf("feed has %d items, want %d", nItems, 12+kills)
 	}
 	posts := fake.Posts()
-	t.Logf("%d SIGKILLs in %s (%d with a post recorded by a platform but not yet answered); by then mastodon %d, x %d, bluesky %d of %d posts",
-		kills, time.Since(start).Round(time.Millisecond), inflightKills, len(posts["mastodon"]), len(posts["x"]), len(posts["bluesky"]), len(expected))
+	if fullLives > 0 {
+		log := dlvTail(logPath, 100000)
+		held := strings.Count(log, "sending is held")
+		t.Logf("full disk: %d times sending held, %d sends not recorded at once", held, strings.Count(log, "post sent but not recorded"))
+		if held == 0 {
+			t.Error("the full disk never held sending")
+		}
+	}
+	t.Logf("%d SIGKILLs in %s (%d with a post recorded by a platform but not yet answered, %d lives with the disk filled); by then mastodon %d, x %d, bluesky %d of %d posts",
+		kills, time.Since(start).Round(time.Millisecond), inflightKills, fullLives, len(posts["mastodon"]), len(posts["x"]), len(posts["bluesky"]), len(expected))
 
 	// Then to completion: run, stop cleanly, look at the outbox; again
 	// until every delivery has ended.
