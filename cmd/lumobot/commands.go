@@ -317,6 +317,9 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 			}
 		}
 		fmt.Fprintf(w, "\n%s (%s): %d posts\n", t.Name, t.Type, len(mine))
+		if !t.limitKnown {
+			fmt.Fprintf(w, "  (the platform's own limit is not known yet: counted with the default %d; `lumobot run` asks it and keeps it in the state)\n", t.Counter.Limit())
+		}
 		for _, r := range mine {
 			due, _ := time.Parse(time.RFC3339, r.Due)
 			limit := "no limit"

@@ -34,6 +34,13 @@ type checker interface {
 	Check(ctx context.Context) (string, error)
 }
 
+// cacher is a client that keeps what its platform said in the state
+// (Mastodon's character limit): Cached takes it, and says whether the
+// client knows its platform's own limits.
+type cacher interface {
+	Cached(ctx context.Context) bool
+}
+
 // preparer is a client that must ask its platform something before posting
 // (Mastodon's character limit).
 type preparer interface {
@@ -45,6 +52,9 @@ type built struct {
 	bot.Target
 	check checker
 	close func() error
+	// limitKnown is false for a client whose platform's own limit is not
+	// known yet (neither asked nor cached): preview says so.
+	limitKnown bool
 }
 
 // buildTargets creates a client for every configured target. A missing
@@ -85,9 +95,13 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 			}
 		case config.TypeMastodon:
 			var c *mastodon.Client
+			var cache mastodon.Cache
+			if st != nil {
+				cache = st
+			}
 			c, err = mastodon.New(mastodon.Options{
 				Server: tc.Server, AccessToken: tc.AccessToken, Visibility: tc.Visibility,
-				Language: cfg.Language, Count: render.MastodonLength, Now: env.Now,
+				Language: cfg.Language, Count: render.MastodonLength, Now: env.Now, Cache: cache,
 			}, tlog, client)
 			if c != nil {
 				poster, counter, check = c, c, c
@@ -188,8 +202,14 @@ func newApp(cfg *config.Config, core bot.Config, st *store.Store, log *slog.Logg
 		return nil, err
 	}
 	targets := make([]bot.Target, len(ts))
-	for i, t := range ts {
-		targets[i] = t.Target
+	for i := range ts {
+		ts[i].limitKnown = true
+		if c, ok := ts[i].Poster.(cacher); ok {
+			// A local read: what the instance said at an earlier run, so
+			// that rendering and preview count with its limit at once.
+			ts[i].limitKnown = c.Cached(context.Background())
+		}
+		targets[i] = ts[i].Target
 	}
 	clock := systemClock{env.Now}
 	b := bot.New(core, bot.Deps{

@@ -40,6 +40,47 @@ type Options struct {
 	Count func(text string, urlLen int) int
 	// Now is the clock, for Retry-After. Required.
 	Now func() time.Time
+	// Cache keeps what the instance said across runs (the state's key/value
+	// table), so that preview counts with the instance's own limit. Nil:
+	// none.
+	Cache Cache
+}
+
+// Cache is a small key/value store.
+type Cache interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Put(ctx context.Context, key string, value []byte) error
+}
+
+// cached is what the cache holds of an instance.
+type cached struct {
+	MaxCharacters int `json:"max_characters"`
+	URLLength     int `json:"characters_reserved_per_url"`
+}
+
+func (c *Client) cacheKey() string { return "mastodon:instance:" + c.server }
+
+// Cached takes the limits the instance gave at an earlier run, when the
+// cache has them, and reports whether the client knows the instance's own
+// limits (from it or from the cache). It asks nothing over the network.
+func (c *Client) Cached(ctx context.Context) bool {
+	c.mu.Lock()
+	known := c.known
+	c.mu.Unlock()
+	if known || c.opts.Cache == nil {
+		return known
+	}
+	b, ok, err := c.opts.Cache.Get(ctx, c.cacheKey())
+	var v cached
+	if err != nil || !ok || json.Unmarshal(b, &v) != nil || v.MaxCharacters <= 0 || v.URLLength <= 0 {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.known {
+		c.maxChars, c.urlLen, c.known = v.MaxCharacters, v.URLLength, true
+	}
+	return true
 }
 
 // Client is one Mastodon account. It is safe for concurrent use.
@@ -60,6 +101,7 @@ type Client struct {
 	// Prepare waits for the instance.
 	mu       sync.Mutex
 	prepared bool
+	known    bool // the limits are the instance's own (asked now or cached)
 	maxChars int
 	urlLen   int
 }
@@ -145,7 +187,6 @@ func (c *Client) Prepare(ctx context.Context) error {
 			"server", c.server, "err", c.redact.Error(err), "max_characters", DefaultMaxCharacters, "url_length", DefaultURLLength)
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if maxChars > 0 {
 		c.maxChars = maxChars
 	}
@@ -153,6 +194,16 @@ func (c *Client) Prepare(ctx context.Context) error {
 		c.urlLen = urlLen
 	}
 	c.prepared = true
+	c.known = c.known || err == nil
+	v := cached{MaxCharacters: c.maxChars, URLLength: c.urlLen}
+	c.mu.Unlock()
+	if err == nil && c.opts.Cache != nil {
+		if b, jerr := json.Marshal(v); jerr == nil {
+			if perr := c.opts.Cache.Put(ctx, c.cacheKey(), b); perr != nil {
+				c.logger.Warn("mastodon: cannot keep the instance limits in the state", "error", perr)
+			}
+		}
+	}
 	return nil
 }
 
