@@ -25,6 +25,7 @@ import (
 	"github.com/lumohanke/lumobot/bot/server"
 	"github.com/lumohanke/lumobot/bot/store"
 	"github.com/lumohanke/lumobot/config"
+	"github.com/lumohanke/lumobot/feeds"
 )
 
 func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
@@ -331,7 +332,8 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 				status = "  SKIPPED: " + r.Skipped
 			}
 			fmt.Fprintf(w, "\n  %s %s  %s  %s  (%s)%s\n", render.Weekday(due.In(loc), "fi"), due.In(loc).Format("2006-01-02 15:04"), r.Kind, r.Key, limit, status)
-			for _, line := range strings.Split(r.Text, "\n") {
+			// Never a raw control sequence to a terminal.
+			for _, line := range strings.Split(feeds.CleanText(r.Text), "\n") {
 				fmt.Fprintf(w, "    %s\n", line)
 			}
 		}

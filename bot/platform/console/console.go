@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/feeds"
 )
 
 // Options configure a console target.
@@ -101,7 +102,9 @@ func (c *Client) Post(_ context.Context, p bot.Post) (bot.Receipt, error) {
 		}
 		out = append(b, '\n')
 	} else {
-		out = fmt.Appendf(nil, "── %s · %s · %s · %s\n%s\n\n", p.Due.In(c.opts.Location).Format("2006-01-02 15:04 MST"), p.Target, p.Kind, p.Key, p.Text)
+		// Text goes to a terminal: never a raw control sequence (the
+		// sources are cleaned already; staff's own text may not be).
+		out = fmt.Appendf(nil, "── %s · %s · %s · %s\n%s\n\n", p.Due.In(c.opts.Location).Format("2006-01-02 15:04 MST"), p.Target, p.Kind, feeds.CleanText(p.Key), feeds.CleanText(p.Text))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

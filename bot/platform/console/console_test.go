@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,4 +99,21 @@ func TestPost(t *testing.T) {
 			t.Errorf("no clock: %v", err)
 		}
 	})
+}
+
+// A terminal never gets a raw control sequence, whatever the text holds.
+func TestTextHasNoControlSequences(t *testing.T) {
+	var out strings.Builder
+	c, err := New(Options{Name: "c", Output: "stdout", Format: "text", Now: time.Now, Location: time.UTC}, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Post(context.Background(), bot.Post{Key: "k\x1b[2J", Text: "Hei\x1b]0;title\x07 \u202evaarallinen\x00"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range out.String() {
+		if (r < 0x20 && r != '\n') || r == 0x7f || r == 0x202e {
+			t.Fatalf("%U reached the terminal: %q", r, out.String())
+		}
+	}
 }
