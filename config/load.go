@@ -45,9 +45,12 @@ var Defaults = map[string]any{
 
 // Options say where the config comes from.
 type Options struct {
-	File  string                      // config file; its extension picks the format
-	State string                      // --state, overrides the state key when set
-	Env   func(string) (string, bool) // environment lookup; nil: os.LookupEnv
+	File  string // config file; its extension picks the format
+	State string // --state, overrides the state key when set
+	// Env looks up the variables that ${VAR} secrets name; nil: os.LookupEnv.
+	// LUMOBOT_* overrides are read by viper from the process environment
+	// itself (AutomaticEnv), not through Env.
+	Env func(string) (string, bool)
 }
 
 // Load reads, resolves and validates the configuration. An invalid config

@@ -37,9 +37,6 @@ type Options struct {
 	URL     string            // the webhook URL; a secret
 	Body    string            // text/template of the JSON body; default DefaultBody
 	Headers map[string]string // extra request headers; values may be secrets and are never shown
-	// Funcs adds template functions (e.g. bot/render's date helpers);
-	// "json" (a value as a JSON literal) is always there.
-	Funcs template.FuncMap
 	// Now is the clock, for Retry-After. Required.
 	Now func() time.Time
 }
@@ -105,12 +102,8 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 	if strings.TrimSpace(src) == "" {
 		src = DefaultBody
 	}
-	funcs := template.FuncMap{}
-	for k, f := range opts.Funcs {
-		funcs[k] = f
-	}
-	funcs["json"] = jsonLiteral
-	c.body, err = template.New("body").Option("missingkey=error").Funcs(funcs).Parse(src)
+	// The body sees the rendered post; "json" makes a value a JSON literal.
+	c.body, err = template.New("body").Option("missingkey=error").Funcs(template.FuncMap{"json": jsonLiteral}).Parse(src)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: body: %w", err)
 	}
