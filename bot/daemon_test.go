@@ -200,3 +200,55 @@ func TestRekeyedFeedIsNoFlood(t *testing.T) {
 		t.Errorf("%d posts, want the first backfill and one more: %v", rec.count(), rec.sent)
 	}
 }
+
+// A new state's first run posts what fell due within late_grace before it
+// (an announcement two minutes late, the latest overdue reminder of an
+// event not yet begun) and records what is older, logged once.
+func TestFirstRunCatchesUpWithinLateGrace(t *testing.T) {
+	m := newModel(t)
+	m.LateGrace = 6 * time.Hour
+	m.once("myohassa", "Kaksi minuuttia myöhässä", t0.Add(-2*time.Minute))
+	m.once("vanha", "Seitsemän tuntia myöhässä", t0.Add(-7*time.Hour))
+	m.event("huomenna", "Kehittäjäryhmä", t0.Add(26*time.Hour), t0.Add(27*time.Hour), m.rules("2d 1d12h 1d2h"))
+	st := newState(t)
+	clock := newClock(t0)
+	rec := newRecorder(clock.Now)
+	log := &logged{}
+	b := bot.New(m.Config, bot.Deps{Store: st, Fetcher: &feed{}, Parsers: parsers, Clock: clock,
+		Logger:  slog.New(slog.NewJSONHandler(log, nil)),
+		Targets: []bot.Target{{Name: "t", Poster: rec, Counter: rec, Gate: bot.Gate{Location: helsinki}}}})
+	b.Step(context.Background(), t0)
+	b.Step(context.Background(), t0.Add(time.Minute))
+	// 2d (due 22 h ago) and 1d12h (10 h ago) are older than late_grace;
+	// 1d2h falls due at the first run itself.
+	want := map[string]bool{"announcement:myohassa:once": true, "reminder:huomenna:1d2h": true}
+	if rec.count() != len(want) {
+		t.Errorf("posted %v, want %v", rec.sent, want)
+	}
+	for k := range want {
+		if _, ok := rec.sent[k]; !ok {
+			t.Errorf("%s not posted", k)
+		}
+	}
+	r := &rig{t: t, ctx: context.Background(), st: st}
+	for _, key := range []string{"announcement:vanha:once", "reminder:huomenna:2d", "reminder:huomenna:1d12h"} {
+		d := r.status("t", key)
+		if d.Status != bot.StatusSkipped || d.Reason != "before this state's first run" {
+			t.Errorf("%s: %s %q", key, d.Status, d.Reason)
+		}
+		if n := log.count(`"key":"` + key + `"`); n != 1 {
+			t.Errorf("%s logged %d times, want once", key, n)
+		}
+	}
+	// Within late_grace, the latest overdue reminder of an event not yet
+	// begun goes out.
+	m2 := newModel(t)
+	m2.event("pian", "Verkostoinfo", t0.Add(3*time.Hour), t0.Add(4*time.Hour), m2.rules("5h 4h"))
+	rec2 := newRecorder(clock.Now)
+	b2 := bot.New(m2.Config, bot.Deps{Store: newState(t), Fetcher: &feed{}, Parsers: parsers, Clock: clock,
+		Targets: []bot.Target{{Name: "t", Poster: rec2, Counter: rec2, Gate: bot.Gate{Location: helsinki}}}})
+	b2.Step(context.Background(), t0)
+	if _, ok := rec2.sent["reminder:pian:4h"]; !ok || rec2.count() != 1 {
+		t.Errorf("posted %v, want only the latest overdue reminder (4h)", rec2.sent)
+	}
+}

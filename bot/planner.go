@@ -77,7 +77,8 @@ type Window struct {
 // longer go out.
 type Missed struct {
 	Draft
-	Reason string
+	Reason         string
+	beforeFirstRun bool // not missed while down: before the state existed
 }
 
 // Plan returns the reminders and announcements that are due before

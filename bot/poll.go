@@ -47,13 +47,6 @@ func (b *Bot) Poll(ctx context.Context, now time.Time) {
 // news, else it only collects the news drafts (for preview). done, when
 // set, is called after each feed that changed.
 func (b *Bot) poll(ctx context.Context, now time.Time, write bool, collect func([]Draft), done func()) {
-	if write {
-		// A new state's first moment is its first poll, so that what falls
-		// due while the first poll runs is caught up, not ignored.
-		if _, err := b.since(ctx, now, true); err != nil && ctx.Err() == nil {
-			b.log.Error("cannot record the first run", "error", err)
-		}
-	}
 	sem := make(chan struct{}, b.cfg.Concurrency)
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -16,7 +16,7 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 	} else {
 		b.loadCalendars(ctx)
 	}
-	since, err := b.since(ctx, now, false)
+	since, _, err := b.since(ctx, now, false)
 	if err != nil {
 		return nil, err
 	}

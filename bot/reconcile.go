@@ -17,27 +17,35 @@ const (
 	plannedKey = "bot:planned"
 )
 
-// since returns when this state first planned; the first time, with
-// record, it records now. Preview (record false) of an empty state plans
-// from now on.
-func (b *Bot) since(ctx context.Context, now time.Time, record bool) (time.Time, error) {
+// since returns from when this state catches up: from late_grace before
+// its first plan. The first time, with record, it records that, and first
+// is true; preview (record false) of an empty state plans as that first
+// run would.
+func (b *Bot) since(ctx context.Context, now time.Time, record bool) (since time.Time, first bool, err error) {
 	t, ok, err := b.moment(ctx, sinceKey)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
 	if ok {
 		if t.After(now) {
 			t = now // a preview of the past
 		}
-		return t, nil
+		return t, false, nil
 	}
-	if record {
-		if err := b.putMoment(ctx, sinceKey, now); err != nil {
-			return time.Time{}, err
-		}
+	t = now.Add(-b.cfg.LateGrace)
+	if !record {
+		return t, false, nil
 	}
-	return now, nil
+	if err := b.putMoment(ctx, sinceKey, t); err != nil {
+		return time.Time{}, false, err
+	}
+	return t, true, nil
 }
+
+// firstRunLookback is how far before a new state's first run lumobot looks
+// for what it will not post, so as to record it: a week of what staff may
+// have planned before they started it.
+const firstRunLookback = 7 * 24 * time.Hour
 
 func (b *Bot) moment(ctx context.Context, key string) (time.Time, bool, error) {
 	v, ok, err := b.deps.Store.Get(ctx, key)
@@ -65,7 +73,7 @@ const lookahead = 36 * time.Hour
 // go out, and returns when the next one falls due (zero: none soon).
 func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 	defer b.watch.begin("plan", b.deps.Clock.Now())()
-	since, err := b.since(ctx, now, true)
+	since, first, err := b.since(ctx, now, true)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -76,7 +84,17 @@ func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 	if last.After(now) {
 		last = time.Time{} // the clock went back: nothing to tell
 	}
-	drafts, dropped, missed := b.planner.Plan(b.Events(now, now.Add(lookahead)), Window{Since: since, Last: last, Now: now, Until: now.Add(lookahead)})
+	w := Window{Since: since, Last: last, Now: now, Until: now.Add(lookahead)}
+	if first {
+		// A new state posts what fell due within late_grace before its
+		// first run; what is older is recorded, not posted and not lost.
+		w.Since = now.Add(-firstRunLookback)
+		w.Last = w.Since.Add(-time.Nanosecond)
+	}
+	drafts, dropped, missed := b.planner.Plan(b.Events(now, now.Add(lookahead)), w)
+	if first {
+		missed = firstRun(drafts[:0:0], &drafts, missed, since)
+	}
 	planned := map[string]bool{}
 	for _, d := range drafts {
 		planned[d.Key] = true
@@ -172,9 +190,35 @@ func (b *Bot) recordMissed(ctx context.Context, t Target, missed []Missed, isOpe
 	}
 	for i, m := range todo {
 		d := Delivery{Post: posts[i]}
-		if err := b.deliverer.finish(ctx, d, StatusSkipped, "missed while lumobot was not running: "+m.Reason, now); err != nil {
+		reason := m.Reason
+		if !m.beforeFirstRun {
+			reason = "missed while lumobot was not running: " + reason
+		}
+		if err := b.deliverer.finish(ctx, d, StatusSkipped, reason, now); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// firstRun splits a new state's first plan: drafts due before since (late
+// grace before the first run) are not posted but recorded, as missed
+// "before this state's first run"; so is what was missed in the lookback.
+func firstRun(kept []Draft, drafts *[]Draft, missed []Missed, since time.Time) []Missed {
+	out := missed[:0:0]
+	for _, m := range missed {
+		if m.Due.Before(since) {
+			m.Reason, m.beforeFirstRun = "before this state's first run", true
+		}
+		out = append(out, m)
+	}
+	for _, d := range *drafts {
+		if d.Due.Before(since) {
+			out = append(out, Missed{Draft: d, Reason: "before this state's first run", beforeFirstRun: true})
+			continue
+		}
+		kept = append(kept, d)
+	}
+	*drafts = kept
+	return out
 }
