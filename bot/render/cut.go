@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -93,7 +94,8 @@ type shortener struct {
 func newShortener(text string, t Target) *shortener {
 	ents := t.Entities(text)
 	sh := &shortener{text: text, t: t, entities: entityTexts(ents)}
-	sh.segs = segment(text, append(ents, DateTimes(text)...))
+	protect := append(append(append([]Span(nil), ents...), DateTimes(text)...), schemeURLs(text)...)
+	sh.segs = segment(text, protect)
 	sh.rank = make([]int, len(sh.segs))
 	lengths := make([]int, len(sh.segs))
 	for i, s := range sh.segs {
@@ -115,6 +117,59 @@ func entityTexts(es []Span) []string {
 	out := make([]string, len(es))
 	for i, e := range es {
 		out[i] = e.Text
+	}
+	return out
+}
+
+// schemeURLs are "http://" or "https://" (any case) and what follows up to white space,
+// trailing punctuation and quotes left out: a URL a reader sees whether or not the
+// platform links it (X does not link https://lumo.example), never to be cut.
+func schemeURLs(text string) []Span {
+	var out []Span
+	lower := []byte(text) // ASCII lower case only: the offsets must stay those of text
+	for i, c := range lower {
+		if c >= 'A' && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	for i := 0; i < len(text); {
+		k := bytes.Index(lower[i:], []byte("http"))
+		if k < 0 {
+			break
+		}
+		start := i + k
+		rest := string(lower[start:min(len(lower), start+8)])
+		n := 0
+		switch {
+		case strings.HasPrefix(rest, "https://"):
+			n = len("https://")
+		case strings.HasPrefix(rest, "http://"):
+			n = len("http://")
+		}
+		if n == 0 {
+			i = start + len("http")
+			continue
+		}
+		end := start + n
+		for end < len(text) {
+			r, size := utf8.DecodeRuneInString(text[end:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			end += size
+		}
+		e := end
+		for e > start+n {
+			r, size := utf8.DecodeLastRuneInString(text[:e])
+			if !strings.ContainsRune(".,;:!?'\"”’»)]}>…", r) {
+				break
+			}
+			e -= size
+		}
+		if e > start+n {
+			out = append(out, Span{Start: start, End: e, Text: text[start:e]})
+		}
+		i = end
 	}
 	return out
 }

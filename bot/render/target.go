@@ -54,11 +54,15 @@ func MastodonEntities(text string) []Span {
 	return concat(protocolURLs(text), Hashtags(text), MastodonMentions(text))
 }
 
-// BlueskyEntities are the spans of BlueskyFacets.
+// BlueskyEntities are the spans of BlueskyFacets and, should the app detect them itself,
+// of RichText's exact links, tags and mentions.
 func BlueskyEntities(text string) []Span {
 	var out []Span
 	for _, f := range BlueskyFacets(text) {
 		out = append(out, f.Span)
+	}
+	for _, f := range richtext.Detect(text, richtext.Options{Exact: true, Mentions: true}) {
+		out = append(out, Span{Start: f.Start, End: f.End, Text: text[f.Start:f.End]})
 	}
 	return out
 }
@@ -67,11 +71,7 @@ func BlueskyEntities(text string) []Span {
 // Bluesky app's, should it detect them itself): what Shorten keeps when it is not told the
 // platform.
 func AllEntities(text string) []Span {
-	out := concat(XEntities(text), MastodonMentions(text), BlueskyEntities(text))
-	for _, f := range richtext.Detect(text, richtext.Options{Exact: true}) {
-		out = append(out, Span{Start: f.Start, End: f.End, Text: text[f.Start:f.End]})
-	}
-	return out
+	return concat(XEntities(text), MastodonMentions(text), BlueskyEntities(text))
 }
 
 func concat(lists ...[]Span) []Span {

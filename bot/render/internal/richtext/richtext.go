@@ -21,8 +21,9 @@ import (
 
 // Kind of a facet.
 const (
-	Link = "link"
-	Tag  = "tag"
+	Link    = "link"
+	Tag     = "tag"
+	Mention = "mention"
 )
 
 // Facet is a detected span: Kind, and Value the link's URI or the tag (a cashtag as "$"
@@ -32,8 +33,9 @@ type Facet struct {
 	Kind, Value string
 }
 
-// Options chooses between RichText's exact behaviour and lumobot's (see the package doc).
-type Options struct{ Exact bool }
+// Options chooses between RichText's exact behaviour and lumobot's (see the package doc),
+// and whether mentions are detected too (Kind Mention, Value the handle).
+type Options struct{ Exact, Mentions bool }
 
 var (
 	jsSpace = textdata.Class("jsSpace")
@@ -58,7 +60,11 @@ func isSpace(r rune) bool { return r >= 0 && jsSpace.Has(r) }
 
 // Detect returns the facets of text in RichText's order: links, then tags, then cashtags.
 func Detect(text string, opts Options) []Facet {
-	out := links(text, opts)
+	var out []Facet
+	if opts.Mentions {
+		out = mentions(text)
+	}
+	out = append(out, links(text, opts)...)
 	out = append(out, tags(text)...)
 	return append(out, cashtags(text)...)
 }
@@ -190,6 +196,39 @@ func validDomain(d string) bool {
 	}
 	return false
 }
+
+// mentions is MENTION_REGEX's loop: /(^|\s|\()(@)([a-zA-Z0-9.-]+)(\b)/g, the handle ending
+// in a known TLD (or ".test").
+func mentions(s string) []Facet {
+	var out []Facet
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '@' || !leadingOK(s, i, last, true) {
+			continue
+		}
+		k := i + 1
+		for k < len(s) && (isASCIIAlnum(s[k]) || s[k] == '.' || s[k] == '-') {
+			k++
+		}
+		// (\b) after a greedy run: back off to a word boundary
+		boundary := func(k int) bool { return isWordByte(s[k-1]) != (k < len(s) && isWordByte(s[k])) }
+		for k > i+1 && !boundary(k) {
+			k--
+		}
+		if k == i+1 {
+			continue
+		}
+		last = k
+		h := s[i+1 : k]
+		if !validDomain(h) && !strings.HasSuffix(h, ".test") {
+			continue
+		}
+		out = append(out, Facet{Start: i, End: k, Kind: Mention, Value: h})
+	}
+	return out
+}
+
+func isWordByte(c byte) bool { return isASCIIAlnum(c) || c == '_' }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isASCIIAlnum(c byte) bool  { return isASCIILetter(c) || c >= '0' && c <= '9' }

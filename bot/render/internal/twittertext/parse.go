@@ -1,11 +1,8 @@
 package twittertext
 
 import (
-	"regexp"
-	"strings"
 	"unicode/utf8"
 
-	"github.com/lumohanke/lumobot/bot/render/internal/textdata"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -46,32 +43,6 @@ type Result struct {
 	DisplayRangeEnd   int
 	ValidRangeStart   int
 	ValidRangeEnd     int
-}
-
-var emojiRE = regexp.MustCompile(textdata.EmojiPattern())
-
-var emojiTextDefault = textdata.Class("emojiTextDefault")
-
-// Emoji returns the emoji twemoji-parser finds in s, as byte spans. Its pattern takes some
-// characters alone only when no U+FE0E follows ((?!\uFE0E), which Go's regexp lacks):
-// such a match is dropped here and the search goes on after it, as there it would.
-func Emoji(s string) [][]int {
-	var out [][]int
-	for pos := 0; pos < len(s); {
-		m := emojiRE.FindStringIndex(s[pos:])
-		if m == nil {
-			break
-		}
-		start, end := pos+m[0], pos+m[1]
-		r, size := utf8.DecodeRuneInString(s[start:])
-		if size == end-start && emojiTextDefault.Has(r) && strings.HasPrefix(s[end:], "\uFE0E") {
-			pos = start + size
-			continue
-		}
-		out = append(out, []int{start, end})
-		pos = end
-	}
-	return out
 }
 
 // Parse is parseTweet(text, cfg): the text NFC-normalized, every URL weighs
