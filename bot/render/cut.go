@@ -53,14 +53,20 @@ func (t Target) Shorten(text string) (string, error) {
 	}
 	run := sh.order[j-1]
 	cands := sh.candidates(run)
-	first := sort.Search(len(cands), func(c int) bool { return fits(sh.assemble(j-1, run, cands[c].text)) })
+	cutText := func(c candidate) string {
+		if c.drop {
+			return ""
+		}
+		return sh.segs[run].core[:c.keep] + Ellipsis
+	}
+	first := sort.Search(len(cands), func(c int) bool { return fits(sh.assemble(j-1, run, cutText(cands[c]))) })
 	checked := 0
 	for c := first; c < len(cands) && checked < 8; c++ {
 		if !sh.locallyFine(run, cands[c]) {
 			continue
 		}
 		checked++
-		if res := sh.assemble(j-1, run, cands[c].text); fits(res) && valid(res) && sh.keepsEntities(res) {
+		if res := sh.assemble(j-1, run, cutText(cands[c])); fits(res) && valid(res) && sh.keepsEntities(res) {
 			return res, nil
 		}
 	}
@@ -255,10 +261,11 @@ func (sh *shortener) assemble(dropped, cut int, cutText string) string {
 	return CleanSpace(b.String())
 }
 
-// candidate is one way to cut a run: its core up to keep, then text ("…" added).
+// candidate is one way to cut a run: its core up to keep, then "…" (none when drop). Its
+// text is made only when it is tried: the candidates of a long run are many.
 type candidate struct {
 	keep int
-	text string
+	drop bool
 }
 
 // candidates are the cuts of seg i's core, longest first: at word boundaries, then the
@@ -278,7 +285,7 @@ func (sh *shortener) candidates(i int) []candidate {
 		})
 		if p != "" && len(p) != seen {
 			seen = len(p)
-			out = append(out, candidate{len(p), p + Ellipsis})
+			out = append(out, candidate{keep: len(p)})
 		}
 	}
 	firstEnd := strings.IndexFunc(core, isCutSpace)
@@ -288,9 +295,9 @@ func (sh *shortener) candidates(i int) []candidate {
 	var bounds []int
 	richtext.Boundaries(core[:firstEnd], func(e int) { bounds = append(bounds, e) })
 	for g := len(bounds) - 2; g >= 0; g-- { // keep one cluster at least, cut one at least
-		out = append(out, candidate{bounds[g], core[:bounds[g]] + Ellipsis})
+		out = append(out, candidate{keep: bounds[g]})
 	}
-	return append(out, candidate{0, Ellipsis}, candidate{0, ""})
+	return append(out, candidate{keep: 0}, candidate{drop: true})
 }
 
 // isCutSpace: the white space every platform's finders end a link or tag at.
@@ -299,7 +306,7 @@ func isCutSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r ==
 // locallyFine rejects, before anything is measured, a cut that glues its "…" to a
 // protected span before it or makes a new link or tag of its last word and the "…".
 func (sh *shortener) locallyFine(i int, c candidate) bool {
-	if c.text == "" {
+	if c.drop {
 		return true
 	}
 	s := sh.segs[i]
