@@ -49,7 +49,11 @@ func (t Target) Shorten(text string) (string, error) {
 	// The fewest runs dropped whole, longest first, after which the text fits.
 	j := sort.Search(len(sh.order)+1, func(j int) bool { return fits(sh.assemble(j, -1, "")) })
 	if j == 0 {
-		j = 1 // cannot happen: the whole text did not fit
+		// Nothing to cut: the text fits once its white space is cleaned up.
+		if valid(minimal) && sh.keepsEntities(minimal) {
+			return minimal, nil
+		}
+		return "", errors.New("shorten: the platform does not accept the text")
 	}
 	run := sh.order[j-1]
 	cands := sh.candidates(run)

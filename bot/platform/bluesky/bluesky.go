@@ -21,9 +21,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rivo/uniseg"
-
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/render"
 )
 
 // DefaultService is the PDS entryway used when Options.Service is empty.
@@ -114,7 +113,7 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 }
 
 // Length counts grapheme clusters, as Bluesky does.
-func (c *Client) Length(text string) int { return uniseg.GraphemeClusterCount(text) }
+func (c *Client) Length(text string) int { return render.GraphemeLength(text) }
 
 // Limit is Bluesky's 300 graphemes.
 func (c *Client) Limit() int { return MaxGraphemes }
