@@ -64,8 +64,10 @@ func (t Target) Shorten(text string) (string, error) {
 		return sh.segs[run].core[:c.keep] + Ellipsis
 	}
 	first := sort.Search(len(cands), func(c int) bool { return fits(sh.assemble(j-1, run, cutText(cands[c]))) })
-	checked := 0
-	for c := first; c < len(cands) && checked < 8; c++ {
+	// A few candidates at most: each check costs the text's length.
+	checked, looked := 0, 0
+	for c := first; c < len(cands) && checked < 8 && looked < 64; c++ {
+		looked++
 		if !sh.locallyFine(run, cands[c]) {
 			continue
 		}

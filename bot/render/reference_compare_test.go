@@ -46,7 +46,7 @@ func sortedFacets(es [][]any) []string {
 }
 
 func TestReference(t *testing.T) {
-	texts := append(corpus(600), conformanceTexts(t)...)
+	texts := append(corpus(corpusSize()), conformanceTexts(t)...)
 	ref := reference(t, texts)
 	x, bs, bsOurs := newTally(), newTally(), newTally()
 	mentions := 0
@@ -134,4 +134,89 @@ func deliberate(text string, ours, exact []render.Facet) bool {
 		}
 	}
 	return j == len(exact)
+}
+
+// corpusSize: fewer stress texts under -short (and -race), all of them in CI's full run.
+func corpusSize() int {
+	if testing.Short() {
+		return 500
+	}
+	return 1500
+}
+
+// entityValues are the texts the reference found, in order, whatever their offsets.
+func entityValues(text string, lists ...[][]any) []string {
+	var out []string
+	for _, l := range lists {
+		for _, e := range l {
+			out = append(out, text[int(e[0].(float64)):int(e[1].(float64))])
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestReferenceShorten shortens every corpus text that is over X's or Bluesky's limit and
+// asks the references whether the result fits, is valid, and has exactly the links, tags,
+// cashtags and mentions of the original.
+func TestReferenceShorten(t *testing.T) {
+	texts := corpus(corpusSize())
+	ref := reference(t, texts)
+	type job struct {
+		platform, in, out string
+		r                 refAnswer
+	}
+	var jobs []job
+	failed := map[string]int{}
+	for i, text := range texts {
+		r := ref[i]
+		for _, p := range []struct {
+			name string
+			over bool
+			t    render.Target
+		}{
+			{"x", r.X.WeightedLength > render.XLimit || !r.X.Valid, render.X()},
+			{"bluesky", r.Bsky.GraphemeLength > render.BlueskyLimit, render.Bluesky()},
+		} {
+			if !p.over {
+				continue
+			}
+			out, err := p.t.Shorten(text)
+			if err != nil {
+				failed[p.name]++
+				continue
+			}
+			jobs = append(jobs, job{p.name, text, out, r})
+		}
+	}
+	var outs []string
+	for _, j := range jobs {
+		outs = append(outs, j.out)
+	}
+	got := reference(t, outs)
+	res := map[string]*tally{"x": newTally(), "bluesky": newTally()}
+	for i, j := range jobs {
+		g, ta := got[i], res[j.platform]
+		ta.total++
+		switch j.platform {
+		case "x":
+			if g.X.WeightedLength > render.XLimit || !g.X.Valid {
+				ta.add("over the limit or invalid", j.out, g.X.WeightedLength, render.XLimit)
+			}
+			before := entityValues(j.in, j.r.X.URLs, j.r.X.Hashtags, j.r.X.Cashtags, j.r.X.Mentions)
+			after := entityValues(j.out, g.X.URLs, g.X.Hashtags, g.X.Cashtags, g.X.Mentions)
+			if !sameStrings(before, after) {
+				ta.add("links or tags changed", j.out, after, before)
+			}
+		case "bluesky":
+			if g.Bsky.GraphemeLength > render.BlueskyLimit {
+				ta.add("over the limit", j.out, g.Bsky.GraphemeLength, render.BlueskyLimit)
+			}
+			if before, after := entityValues(j.in, j.r.Bsky.Facets), entityValues(j.out, g.Bsky.Facets); !sameStrings(before, after) {
+				ta.add("facets changed", j.out, after, before)
+			}
+		}
+	}
+	res["x"].report(t, fmt.Sprintf("X: shortened texts (%d could not be shortened)", failed["x"]), true)
+	res["bluesky"].report(t, fmt.Sprintf("Bluesky: shortened texts (%d could not be shortened)", failed["bluesky"]), true)
 }

@@ -151,9 +151,14 @@ func corpus(n int) []string {
 		if i%10 == 9 {
 			parts = 40 + rng.IntN(120) // long: over X's, Bluesky's and Mastodon's limits
 		}
+		long := parts >= 40
 		for range parts {
 			var f string
-			switch rng.IntN(10) {
+			kind := rng.IntN(10)
+			if long && rng.IntN(10) < 8 {
+				kind = []int{0, 1, 2, 7}[rng.IntN(4)] // long texts are mostly prose, as posts are
+			}
+			switch kind {
 			case 0, 1, 2:
 				f = pick(corpusWords)
 			case 3, 4:

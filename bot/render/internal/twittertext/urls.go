@@ -42,16 +42,17 @@ func (sc *scanner) find(q int) (urlMatch, bool) {
 	s := sc.s
 	for ; q < len(s); q += sc.size(q) {
 		r, size := decode(s, q)
-		if precedingChars.Has(r) {
-			if size == 4 {
-				// JavaScript takes the high surrogate as the preceding character and
-				// starts the URL at the low one, a domain character: the domain's first
-				// label then begins with this character.
-				if m, ok := sc.matchAt(q, false); ok {
-					m.before, m.halfUnit = r, true
-					return m, true
-				}
-			} else if m, ok := sc.matchAt(q+size, true); ok {
+		astral := size == 4 && precedingChars.Has(r)
+		if astral {
+			// JavaScript takes the high surrogate as the preceding character and starts
+			// the URL at the low one, a domain character: the domain's first label then
+			// begins with this character.
+			if m, ok := sc.matchAt(q, false); ok {
+				m.before, m.halfUnit = r, true
+				return m, true
+			}
+		} else if precedingChars.Has(r) {
+			if m, ok := sc.matchAt(q+size, true); ok {
 				m.before = r
 				return m, true
 			}
@@ -59,6 +60,13 @@ func (sc *scanner) find(q int) (urlMatch, bool) {
 		if q == 0 {
 			if m, ok := sc.matchAt(0, true); ok {
 				m.before = -1
+				return m, true
+			}
+		}
+		if astral {
+			// ... and then the low surrogate as the preceding character of what follows.
+			if m, ok := sc.matchAt(q+size, true); ok {
+				m.before = r
 				return m, true
 			}
 		}
