@@ -222,25 +222,39 @@ func TestGraphemeLength(t *testing.T) {
 }
 
 func FuzzXLength(f *testing.F) {
-	for _, s := range []string{"", "Hi http://test.co", "👨‍👩‍👧‍👦1⃣", "http://あいう.com/(a(b))?x=1#y", "\u2066\u202Ahttp://foobar.پاکستان/\u202C", "a.b.c.d.e.fi/x", "\xff\xfe#tag"} {
-		f.Add(s)
+	for _, s := range []string{"", "Hi http://test.co", "👨‍👩‍👧‍👦1⃣", "http://あいう.com/(a(b))?x=1#y", "\u2066\u202Ahttp://foobar.پاکستان/\u202C", "a.b.c.d.e.fi/x", "\xff\xfe#tag", "🇦🇨koske.fi $AAPL @a@b.fi क्षि"} {
+		f.Add(s, uint16(0))
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n := XLength(s)
-		if n < 0 {
+	f.Add("a.", uint16(20000)) // many dots: once quadratic
+	f.Fuzz(func(t *testing.T, s string, size uint16) {
+		if len(s) > 400 {
+			return
+		}
+		s = longFuzzText(s, int(size))
+		if n := XLength(s); n < 0 {
 			t.Fatalf("XLength(%q) = %d", s, n)
 		}
-		_ = MastodonLength(s, URLLength)
-		for _, u := range URLs(s) {
-			if u.Start < 0 || u.End > len(s) || u.Start >= u.End || s[u.Start:u.End] != u.Text {
-				t.Fatalf("bad URL span %+v in %q", u, s)
+		if n, runes := GraphemeLength(s), len([]rune(s)); n > runes || runes > 0 && n == 0 {
+			t.Fatalf("GraphemeLength = %d for %d code points", n, runes)
+		}
+		if MastodonLength(s, URLLength) < 0 {
+			t.Fatal("negative Mastodon length")
+		}
+		check := func(kind string, spans []Span) {
+			last := 0
+			for _, u := range spans {
+				if u.Start < last || u.End > len(s) || u.Start >= u.End || s[u.Start:u.End] != u.Text {
+					t.Fatalf("bad %s span %+v in %q", kind, u, s)
+				}
+				last = u.End
 			}
 		}
-		for _, h := range Hashtags(s) {
-			if h.Start < 0 || h.End > len(s) || s[h.Start:h.End] != h.Text {
-				t.Fatalf("bad hashtag span %+v in %q", h, s)
-			}
-		}
+		check("URL", URLs(s))
+		check("hashtag", Hashtags(s))
+		check("cashtag", Cashtags(s))
+		check("mention", Mentions(s))
+		check("Mastodon mention", MastodonMentions(s))
+		check("facet", BlueskyEntities(s)[:len(BlueskyFacets(s))])
 	})
 }
 
