@@ -24,7 +24,11 @@ func (pl *Planner) Render(drafts []Draft, target string, c Counter) ([]Post, []e
 		}
 		text := texts[i]
 		if c != nil && c.Limit() > 0 {
-			short, err := render.Shorten(text, c.Limit(), c.Length)
+			shorten := func(s string) (string, error) { return render.Shorten(s, c.Limit(), c.Length) }
+			if sh, ok := c.(shortener); ok {
+				shorten = sh.Shorten
+			}
+			short, err := shorten(text)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("render %s for %s: %w", d.Key, target, err))
 			} else {
@@ -37,6 +41,13 @@ func (pl *Planner) Render(drafts []Draft, target string, c Counter) ([]Post, []e
 		})
 	}
 	return out, errs
+}
+
+// shortener is a counter that shortens as its platform links and tags (a
+// render.Target): what it links is never cut, and what it refuses never
+// comes out.
+type shortener interface {
+	Shorten(text string) (string, error)
 }
 
 // renderBatch is how many drafts a rendering goroutine takes at a time.

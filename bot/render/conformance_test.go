@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lumohanke/lumobot/bot/render/internal/twittertext"
 )
 
 // The weighted-length sections of twitter-text's conformance/validate.yml and
@@ -35,7 +37,7 @@ type conformanceCase struct {
 	} `yaml:"-"`
 }
 
-func loadTweetConfig(t *testing.T, name string) tweetConfig {
+func loadTweetConfig(t *testing.T, name string) twittertext.Config {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "twitter-text", "config", name))
 	if err != nil {
@@ -54,22 +56,22 @@ func loadTweetConfig(t *testing.T, name string) tweetConfig {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	c := tweetConfig{
-		maxWeightedTweetLength: raw.MaxWeightedTweetLength,
-		scale:                  raw.Scale,
-		defaultWeight:          raw.DefaultWeight,
-		emojiParsingEnabled:    raw.EmojiParsingEnabled,
-		transformedURLLength:   raw.TransformedURLLength,
+	c := twittertext.Config{
+		MaxWeightedTweetLength: raw.MaxWeightedTweetLength,
+		Scale:                  raw.Scale,
+		DefaultWeight:          raw.DefaultWeight,
+		EmojiParsingEnabled:    raw.EmojiParsingEnabled,
+		TransformedURLLength:   raw.TransformedURLLength,
 	}
 	for _, r := range raw.Ranges {
-		c.ranges = append(c.ranges, weightRange{r.Start, r.End, r.Weight})
+		c.Ranges = append(c.Ranges, twittertext.WeightRange{Start: r.Start, End: r.End, Weight: r.Weight})
 	}
 	return c
 }
 
 func TestConfigV3MatchesUpstream(t *testing.T) {
-	if got := loadTweetConfig(t, "v3.json"); !reflect.DeepEqual(got, configV3) {
-		t.Errorf("configV3 = %+v, config/v3.json = %+v", configV3, got)
+	if got := loadTweetConfig(t, "v3.json"); !reflect.DeepEqual(got, twittertext.V3) {
+		t.Errorf("twittertext.V3 = %+v, config/v3.json = %+v", twittertext.V3, got)
 	}
 }
 
@@ -97,15 +99,15 @@ func TestTwitterTextConformance(t *testing.T) {
 					t.Fatalf("%s: %v", c.Description, err)
 				}
 				ok := t.Run(strings.ReplaceAll(c.Description, " ", "_"), func(t *testing.T) {
-					got := parseTweet(c.Text, &cfg)
-					want := tweetResult{
-						weightedLength:    c.Expected.WeightedLength,
-						valid:             c.Expected.Valid,
-						permillage:        c.Expected.Permillage,
-						displayRangeStart: c.Expected.DisplayRangeStart,
-						displayRangeEnd:   c.Expected.DisplayRangeEnd,
-						validRangeStart:   c.Expected.ValidRangeStart,
-						validRangeEnd:     c.Expected.ValidRangeEnd,
+					got := twittertext.Parse(c.Text, &cfg)
+					want := twittertext.Result{
+						WeightedLength:    c.Expected.WeightedLength,
+						Valid:             c.Expected.Valid,
+						Permillage:        c.Expected.Permillage,
+						DisplayRangeStart: c.Expected.DisplayRangeStart,
+						DisplayRangeEnd:   c.Expected.DisplayRangeEnd,
+						ValidRangeStart:   c.Expected.ValidRangeStart,
+						ValidRangeEnd:     c.Expected.ValidRangeEnd,
 					}
 					if got != want {
 						t.Errorf("parseTweet(%.80q)\n got %+v\nwant %+v", c.Text, got, want)

@@ -50,28 +50,34 @@
 //
 // # Lengths
 //
-// XLength is twitter-text v3's weighted length, checked against every case of
-// the weighted-length sections of twitter-text's conformance file
-// (testdata/twitter-text, see SOURCE.md there). URL extraction follows
-// twitter-text's rules (see urls.go); which top-level domains exist comes from
-// the public suffix list in golang.org/x/net/publicsuffix rather than
-// twitter-text's 2020 list. Emoji are found from grapheme clusters (rivo/uniseg):
-// a cluster counts as one emoji when it is a flag, a keycap, or a pictograph
-// with U+FE0F, a skin tone, a ZWJ sequence or tag characters; a lone
-// code point weighs the same either way (© and ® count as text without
-// U+FE0F, as in twemoji).
+// Every count is that of the platform's own reference implementation, checked against it
+// by the differential test (reference_test.go; testdata/reference/README.md):
 //
-// MastodonLength counts code points with every http(s) URL as 23 (bare
-// domains count in full, as Mastodon does not link them). Mastodon's server
-// counts grapheme clusters and shortens remote mentions, so this count is
-// never below the server's. GraphemeLength is Bluesky's count.
+//   - X: XLength, XValid and ParseTweet are twitter-text 3.1.0's parseTweet (config v3),
+//     ported in internal/twittertext: NFC, weight ranges, every URL 23 — with or without
+//     scheme, bare ccTLD domains too ("koske.fi", "thl.fi/lastensuojelu",
+//     "esimerkki.äö.fi"), t.co links with their query —, the emoji twemoji-parser 11 knows
+//     weigh 2 (a sequence it does not know weighs its parts), U+FFFE, U+FEFF and U+FFFF
+//     make a text invalid. URLs, Hashtags, Cashtags and Mentions are its extractors.
+//   - Mastodon: MastodonLength counts grapheme clusters, every http(s) URL as the
+//     instance's characters_reserved_per_url, a remote mention "@user@domain" as "@user".
+//   - Bluesky: GraphemeLength is RichText's graphemeLength (Intl.Segmenter, Unicode 17):
+//     rivo/uniseg's clusters (Unicode 15.0) joined where newer rules join them.
+//     BlueskyFacets is RichText's facet detection (links with and without scheme, tags,
+//     cashtags) with two deliberate differences (trailing punctuation never ends a link;
+//     "HTTPS://" in capitals is linked).
 //
-// URLs and Hashtags return UTF-8 byte spans of the text as given (not
-// normalized), for Bluesky facets.
+// Character classes, TLD lists and the emoji pattern are data generated from the pinned
+// npm packages (internal/textdata). All measuring is linear in the text.
+//
+// Spans are UTF-8 byte offsets into the text as given (not normalized).
 //
 // # Shortening
 //
-// See Shorten: protected tokens are URLs, hashtags and dates/times (with a
-// weekday word before a date and "klo"/"kl." before a time); the longest free
-// run is cut first, at its end, on a word boundary, with "…".
+// Target describes a platform (X, Mastodon, Bluesky: limit, count, what it links or tags,
+// validity); Target.Shorten cuts free text, never a link, tag, cashtag, mention, scheme
+// URL or date, and takes a cut only when the platform then finds exactly the links and
+// tags it found before (none cut, glued to the "…" or newly made). Shorten(text, limit,
+// length) does the same knowing only the count: it keeps what any platform links. Both are
+// O(n log n).
 package render

@@ -1,10 +1,8 @@
 package render
 
 import (
-	"unicode/utf8"
-
-	"github.com/rivo/uniseg"
-	"golang.org/x/text/unicode/norm"
+	"github.com/lumohanke/lumobot/bot/render/internal/richtext"
+	"github.com/lumohanke/lumobot/bot/render/internal/twittertext"
 )
 
 // Platform limits.
@@ -12,205 +10,67 @@ const (
 	XLimit        = 280 // weighted, see XLength
 	MastodonLimit = 500 // default; instances may configure another
 	BlueskyLimit  = 300 // grapheme clusters
-	URLLength     = 23  // what X and Mastodon count for every URL
+	URLLength     = 23  // what X and Mastodon count for every URL (Mastodon: by default)
 )
 
-// weightRange gives code points start..end (inclusive) a weight.
-type weightRange struct{ start, end, weight int }
-
-// tweetConfig is a twitter-text configuration (config/v2.json, v3.json).
-type tweetConfig struct {
-	maxWeightedTweetLength int
-	scale                  int
-	defaultWeight          int
-	emojiParsingEnabled    bool
-	transformedURLLength   int
-	ranges                 []weightRange
+// Span is a part of a text: Start and End are UTF-8 byte offsets (End exclusive), Text is
+// text[Start:End].
+type Span struct {
+	Start, End int
+	Text       string
 }
 
-// configV3 is twitter-text's config/v3.json, what X counts with today.
-var configV3 = tweetConfig{
-	maxWeightedTweetLength: 280,
-	scale:                  100,
-	defaultWeight:          200,
-	emojiParsingEnabled:    true,
-	transformedURLLength:   23,
-	ranges: []weightRange{
-		{0, 4351, 100},
-		{8192, 8205, 100},
-		{8208, 8223, 100},
-		{8242, 8247, 100},
-	},
-}
+// TweetResult is twitter-text's parseTweet answer; ranges are inclusive UTF-16 indices.
+type TweetResult = twittertext.Result
 
-// tweetResult is twitter-text's parseTweet result. Indices are UTF-16 code
-// units of the text as given, ranges inclusive.
-type tweetResult struct {
-	weightedLength    int
-	valid             bool
-	permillage        int
-	displayRangeStart int
-	displayRangeEnd   int
-	validRangeStart   int
-	validRangeEnd     int
-}
+// ParseTweet is twitter-text 3.1.0's parseTweet with its default configuration (v3), what
+// X counts and checks posts with.
+func ParseTweet(text string) TweetResult { return twittertext.Parse(text, &twittertext.V3) }
 
-// XLength returns the length X counts for text: twitter-text v3's weighted
-// length. The text is NFC-normalized first; every URL (see URLs) counts 23;
-// every emoji (a grapheme cluster that is an emoji, including ZWJ sequences,
-// skin tones, flags and keycaps) counts 2; other code points count 1 when in
-// U+0000–U+10FF, U+2000–U+200D, U+2010–U+201F or U+2032–U+2037, else 2.
-// The limit is XLimit (280).
-func XLength(text string) int {
-	return parseTweet(text, &configV3).weightedLength
-}
+// XLength returns the length X counts for text: twitter-text 3.1.0's weighted length. The
+// text is NFC-normalized; every URL (see URLs) counts 23; every emoji twemoji-parser 11
+// knows counts 2 (a sequence it does not know counts its parts); other characters count 1
+// in U+0000–U+10FF, U+2000–U+200D, U+2010–U+201F and U+2032–U+2037, else 2. The limit is
+// XLimit (280).
+func XLength(text string) int { return ParseTweet(text).WeightedLength }
 
-// MastodonLength returns the length Mastodon counts for text: characters
-// (Unicode code points), with every http(s) URL counted as urlLength (23 by
-// default). Mastodon does not shorten bare domains, so they count in full.
-// The server itself counts grapheme clusters, which are never more than code
-// points, so this count is never below the server's.
-func MastodonLength(text string, urlLength int) int {
-	n := 0
-	last := 0
-	for _, u := range protocolURLs(text) {
-		n += utf8.RuneCountInString(text[last:u.Start]) + urlLength
-		last = u.End
-	}
-	return n + utf8.RuneCountInString(text[last:])
-}
+// XValid reports whether X accepts text: not empty, within 280, and without U+FFFE, U+FEFF
+// or U+FFFF. A text X refuses must not be posted there.
+func XValid(text string) bool { return ParseTweet(text).Valid }
 
-// GraphemeLength returns the number of grapheme clusters of text (extended
-// clusters per UAX #29, as rivo/uniseg segments them): Bluesky's count, limit
-// BlueskyLimit (300).
-func GraphemeLength(text string) int {
-	return uniseg.GraphemeClusterCount(text)
-}
+// GraphemeLength returns the number of grapheme clusters of text as Bluesky's RichText
+// counts them (Intl.Segmenter; see internal/richtext for how rivo/uniseg's older Unicode is
+// brought up to it): Bluesky's count, limit BlueskyLimit (300).
+func GraphemeLength(text string) int { return richtext.GraphemeLen(text) }
 
-func parseTweet(text string, cfg *tweetConfig) tweetResult {
-	n := norm.NFC.String(text)
-	urlEnd := map[int]int{}
-	for _, u := range URLs(n) {
-		urlEnd[u.Start] = u.End
-	}
-	var emojiEnd map[int]int
-	if cfg.emojiParsingEnabled {
-		emojiEnd = emojiClusters(n)
-	}
-	max := cfg.maxWeightedTweetLength * cfg.scale
-	weighted := 0
-	valid := true
-	validDisplay := 0
-	idx := 0 // UTF-16 index of the current position
-	for i := 0; i < len(n); {
-		var end, weight int
-		var lastUnit rune // the last UTF-16 code unit of what is counted
-		if e, ok := urlEnd[i]; ok {
-			end = e
-			weight = cfg.transformedURLLength * cfg.scale
-		} else if e, ok := emojiEnd[i]; ok {
-			end = e
-			weight = cfg.defaultWeight
-		} else {
-			r, size := utf8.DecodeRuneInString(n[i:])
-			end = i + size
-			unit := r
-			if r >= 0x10000 {
-				unit = 0xDC00 + (r-0x10000)&0x3FF // JavaScript weighs the low surrogate
-			}
-			weight = cfg.weight(unit)
-		}
-		seg := n[i:end]
-		lastR, _ := utf8.DecodeLastRuneInString(seg)
-		lastUnit = lastR
-		idx += utf16Len(seg)
-		weighted += weight
-		if valid {
-			valid = !(lastUnit == 0xFFFE || lastUnit == 0xFEFF || lastUnit == 0xFFFF)
-		}
-		if valid && weighted <= max {
-			validDisplay = idx - 1
-		}
-		i = end
-	}
-	res := tweetResult{
-		weightedLength: (weighted + cfg.scale - 1) / cfg.scale,
-	}
-	res.valid = valid && weighted > 0 && weighted <= max
-	res.permillage = weighted * 1000 / max
-	origLen := utf16Len(text)
-	if origLen > 0 {
-		res.displayRangeEnd = origLen - 1
-	}
-	res.validRangeEnd = validDisplay + origLen - idx
-	return res
-}
+// BlueskyLength is GraphemeLength, named for the platform.
+func BlueskyLength(text string) int { return GraphemeLength(text) }
 
-func (c *tweetConfig) weight(unit rune) int {
-	for _, r := range c.ranges {
-		if int(unit) >= r.start && int(unit) <= r.end {
-			return r.weight
-		}
-	}
-	return c.defaultWeight
-}
+// URLs returns the URLs X links in text (twitter-text's extractUrlsWithIndices): http(s)
+// URLs and bare domains such as "koske.fi", "thl.fi/lastensuojelu" or "esimerkki.äö.fi".
+func URLs(text string) []Span { return spans(twittertext.URLs(text, true)) }
 
-// emojiClusters maps the byte offset of every grapheme cluster of s that is an
-// emoji to its end. A cluster is an emoji when
-//   - it is a pair of regional indicators (a flag), or
-//   - it is a keycap: [0-9#*], optional U+FE0F, U+20E3, or
-//   - it starts with © or ® followed by U+FE0F, or
-//   - it starts with a pictographic code point (U+203C and above: symbols,
-//     dingbats, emoji) and carries an emoji marker: U+FE0F, a skin-tone
-//     modifier, a ZWJ joining another code point, or tag characters.
-//
-// A single code point is never reported: on its own it weighs the same
-// either way, except © and ® which twemoji counts as text unless they carry
-// U+FE0F.
-func emojiClusters(s string) map[int]int {
-	var m map[int]int
-	state := -1
-	for pos := 0; pos < len(s); {
-		cluster, _, _, newState := uniseg.FirstGraphemeClusterInString(s[pos:], state)
-		state = newState
-		if isEmojiCluster(cluster) {
-			if m == nil {
-				m = map[int]int{}
-			}
-			m[pos] = pos + len(cluster)
-		}
-		pos += len(cluster)
-	}
-	return m
-}
+// protocolURLs returns only the URLs written with http:// or https://.
+func protocolURLs(text string) []Span { return spans(twittertext.URLs(text, false)) }
 
-func isEmojiCluster(c string) bool {
-	rs := []rune(c)
-	if len(rs) < 2 {
-		return false
-	}
-	first := rs[0]
-	if isRegionalIndicator(first) && isRegionalIndicator(rs[1]) {
-		return true
-	}
-	if first == '#' || first == '*' || first >= '0' && first <= '9' {
-		return rs[1] == 0x20E3 || len(rs) > 2 && rs[1] == 0xFE0F && rs[2] == 0x20E3
-	}
-	if first == 0xA9 || first == 0xAE {
-		return rs[1] == 0xFE0F
-	}
-	if first < 0x203C {
-		return false
-	}
-	for i, r := range rs[1:] {
-		switch {
-		case r == 0xFE0F, r >= 0x1F3FB && r <= 0x1F3FF, r >= 0xE0020 && r <= 0xE007F:
-			return true
-		case r == 0x200D && i+2 < len(rs):
-			return true
-		}
-	}
-	return false
-}
+// Hashtags returns the hashtags X finds in text, '#' included (twitter-text's rule: after
+// the start or a character that is no letter, digit, '_' or '&'; at least one letter;
+// not inside a URL). "#12345" is no hashtag, "#1st" is.
+func Hashtags(text string) []Span { return spans(twittertext.Hashtags(text)) }
 
-func isRegionalIndicator(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
+// Cashtags returns the cashtags X finds in text, '$' included ("$AAPL", "$BRK.A").
+func Cashtags(text string) []Span { return spans(twittertext.Cashtags(text)) }
+
+// Mentions returns the mentions X finds in text, '@' included.
+func Mentions(text string) []Span { return spans(twittertext.Mentions(text)) }
+
+func spans(es []twittertext.Entity) []Span {
+	if len(es) == 0 {
+		return nil
+	}
+	out := make([]Span, len(es))
+	for i, e := range es {
+		out[i] = Span(e)
+	}
+	return out
+}

@@ -30,7 +30,11 @@ func TestURLs(t *testing.T) {
 		{"cased", "HTTPS://www.ExaMPLE.COM/index.html", []string{"HTTPS://www.ExaMPLE.COM/index.html"}},
 		{"port", "http://example.com:8080/x", []string{"http://example.com:8080/x"}},
 		{"bare gTLD", "example.com ja www.lumo.fi", []string{"example.com", "www.lumo.fi"}},
-		{"bare ccTLD alone is no URL", "lumo.fi", nil},
+		{"bare ccTLD alone (3.1.0 has no short-domain rule)", "lumo.fi", []string{"lumo.fi"}},
+		{"bare ccTLD domains", "koske.fi, thl.fi/lastensuojelu ja esimerkki.äö.fi.", []string{"koske.fi", "thl.fi/lastensuojelu", "esimerkki.äö.fi"}},
+		{"t.co without protocol keeps its query", "t.co/xyz?foo=bar", []string{"t.co/xyz?foo=bar"}},
+		{"t.co keeps its query", "https://t.co/xyz?foo=bar&a=1 x", []string{"https://t.co/xyz?foo=bar&a=1"}},
+		{"capitals", "KOSKE.FI/X", []string{"KOSKE.FI/X"}},
 		{"bare ccTLD with path", "lumo.fi/tapahtumat", []string{"lumo.fi/tapahtumat"}},
 		{"t.co special", "t.co", []string{"t.co"}},
 		{"t.co slug ends", "https://t.co/abc123/more", []string{"https://t.co/abc123"}},
@@ -142,8 +146,19 @@ func TestXLength(t *testing.T) {
 		{"Muistutus: ke 5.5.2021 klo 13.30–15.00", 38},
 		{"https://example.fi/a/very/long/path/that/is/longer/than/twenty-three", 23},
 		{"lue example.com", 27},
-		{"lumo.fi", 7}, // no URL for X: a bare name under a country TLD
-		{"…", 2},       // U+2026 is outside the weight-1 ranges
+		{"lumo.fi", 23},
+		{"koske.fi", 23},
+		{"thl.fi/lastensuojelu", 23},
+		{"esimerkki.äö.fi", 23},
+		{"t.co/xyz?foo=bar", 23},
+		{"🇿🇿", 4},       // regional indicators that are no flag weigh 2 each
+		{"🧑‍🧑‍🧒", 8},    // a sequence twemoji-parser 11 does not know: its parts
+		{"👩🏽‍💻", 2},     // one it knows
+		{"↔\ufe0e", 4},  // text style: no emoji
+		{"a\u202ab", 4}, // directional marks are valid in 3.1.0
+		{"(https://x.fi/a)", 25},
+		{"क्षत्रिय", 8},
+		{"…", 2}, // U+2026 is outside the weight-1 ranges
 		{"👍🏽", 2},
 		{"🇫🇮", 2},
 		{"©", 1},
@@ -170,8 +185,12 @@ func TestMastodonLength(t *testing.T) {
 		{"äiti", 4},
 		{"https://example.fi/a/very/long/path/that/is/longer/than/twenty-three", 23},
 		{"a https://x.fi b", 2 + 23 + 2},
-		{"example.com", 11}, // Mastodon counts bare domains in full
-		{"👨‍👩‍👧‍👦", 7},      // code points
+		{"example.com", 11},                  // Mastodon counts bare domains in full
+		{"👨‍👩‍👧‍👦", 1},                       // grapheme clusters
+		{"@lumo@mastodon.social kiitos", 12}, // a remote mention counts as @lumo
+		{"@lumo kiitos", 12},
+		{"x@lumo@mastodon.social", 22},            // no mention after a word character
+		{"https://example.fi/a https://b.fi", 47}, // every URL 23
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -203,25 +222,39 @@ func TestGraphemeLength(t *testing.T) {
 }
 
 func FuzzXLength(f *testing.F) {
-	for _, s := range []string{"", "Hi http://test.co", "👨‍👩‍👧‍👦1⃣", "http://あいう.com/(a(b))?x=1#y", "\u2066\u202Ahttp://foobar.پاکستان/\u202C", "a.b.c.d.e.fi/x", "\xff\xfe#tag"} {
-		f.Add(s)
+	for _, s := range []string{"", "Hi http://test.co", "👨‍👩‍👧‍👦1⃣", "http://あいう.com/(a(b))?x=1#y", "\u2066\u202Ahttp://foobar.پاکستان/\u202C", "a.b.c.d.e.fi/x", "\xff\xfe#tag", "🇦🇨koske.fi $AAPL @a@b.fi क्षि"} {
+		f.Add(s, uint16(0))
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n := XLength(s)
-		if n < 0 {
+	f.Add("a.", uint16(20000)) // many dots: once quadratic
+	f.Fuzz(func(t *testing.T, s string, size uint16) {
+		if len(s) > 400 {
+			return
+		}
+		s = longFuzzText(s, int(size))
+		if n := XLength(s); n < 0 {
 			t.Fatalf("XLength(%q) = %d", s, n)
 		}
-		_ = MastodonLength(s, URLLength)
-		for _, u := range URLs(s) {
-			if u.Start < 0 || u.End > len(s) || u.Start >= u.End || s[u.Start:u.End] != u.Text {
-				t.Fatalf("bad URL span %+v in %q", u, s)
+		if n, runes := GraphemeLength(s), len([]rune(s)); n > runes || runes > 0 && n == 0 {
+			t.Fatalf("GraphemeLength = %d for %d code points", n, runes)
+		}
+		if MastodonLength(s, URLLength) < 0 {
+			t.Fatal("negative Mastodon length")
+		}
+		check := func(kind string, spans []Span) {
+			last := 0
+			for _, u := range spans {
+				if u.Start < last || u.End > len(s) || u.Start >= u.End || s[u.Start:u.End] != u.Text {
+					t.Fatalf("bad %s span %+v in %q", kind, u, s)
+				}
+				last = u.End
 			}
 		}
-		for _, h := range Hashtags(s) {
-			if h.Start < 0 || h.End > len(s) || s[h.Start:h.End] != h.Text {
-				t.Fatalf("bad hashtag span %+v in %q", h, s)
-			}
-		}
+		check("URL", URLs(s))
+		check("hashtag", Hashtags(s))
+		check("cashtag", Cashtags(s))
+		check("mention", Mentions(s))
+		check("Mastodon mention", MastodonMentions(s))
+		check("facet", BlueskyEntities(s)[:len(BlueskyFacets(s))])
 	})
 }
 
@@ -231,5 +264,32 @@ func BenchmarkXLength(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		XLength(text)
+	}
+}
+
+func TestXValid(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"", false},
+		{"Tervetuloa", true},
+		{"a\ufeffb", false},
+		{"\ufffe", false},
+		{"\uffff", false},
+		{"a\u202ab", true},
+		{strings.Repeat("a", 280), true},
+		{strings.Repeat("a", 281), false},
+		{strings.Repeat("ä", 140) + "漢", true},
+	} {
+		if got := XValid(tc.text); got != tc.want {
+			t.Errorf("XValid(%.40q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+func TestMastodonLengthInstance(t *testing.T) {
+	if got := MastodonLength("a https://x.fi/pitka/polku b", 30); got != 2+30+2 {
+		t.Errorf("with characters_reserved_per_url 30: %d", got)
 	}
 }

@@ -21,10 +21,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rivo/uniseg"
-
 	"github.com/lumohanke/lumobot/bot"
 	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
+	"github.com/lumohanke/lumobot/bot/render"
 )
 
 // DefaultService is the PDS entryway used when Options.Service is empty.
@@ -132,10 +131,14 @@ func rateLimitReset(h http.Header, _ time.Time) (time.Time, bool) {
 }
 
 // Length counts grapheme clusters, as Bluesky does.
-func (c *Client) Length(text string) int { return uniseg.GraphemeClusterCount(text) }
+func (c *Client) Length(text string) int { return render.GraphemeLength(text) }
 
 // Limit is Bluesky's 300 graphemes.
 func (c *Client) Limit() int { return MaxGraphemes }
+
+// Shorten fits text to Bluesky as RichText reads it: the links, tags and
+// cashtags sent as facets kept whole.
+func (c *Client) Shorten(text string) (string, error) { return render.Bluesky().Shorten(text) }
 
 // Check makes sure there is a working session (creating one only when none
 // is stored or the stored one cannot be refreshed) and returns the account

@@ -105,3 +105,47 @@ func FuzzFacets(f *testing.F) {
 		}
 	})
 }
+
+// What RichText (@atproto/api 0.21.0) links and tags beyond http(s) URLs and plain tags;
+// the differential test in bot/render checks the rest against RichText itself.
+func TestFacetsLikeRichText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		text string
+		want []span
+	}{
+		{"bare domain with path", "Katso www.koske.fi/tapahtumat!", []span{
+			{6, 29, "www.koske.fi/tapahtumat", TypeLink, "https://www.koske.fi/tapahtumat"},
+		}},
+		{"bare ccTLD domain", "koske.fi ja thl.fi/lastensuojelu", []span{
+			{0, 8, "koske.fi", TypeLink, "https://koske.fi"},
+			{12, 32, "thl.fi/lastensuojelu", TypeLink, "https://thl.fi/lastensuojelu"},
+		}},
+		{"unknown TLD and capitals stay text", "esimerkki.invalidtld KOSKE.FI", nil},
+		{"t.co keeps its query", "t.co/xyz?foo=bar", []span{{0, 16, "t.co/xyz?foo=bar", TypeLink, "https://t.co/xyz?foo=bar"}}},
+		{"tag with a hyphen", "#Sote-uudistus.", []span{{0, 14, "#Sote-uudistus", TypeTag, "Sote-uudistus"}}},
+		{"cashtag", "Osake $aapl, ($TSLA)", []span{
+			{6, 11, "$aapl", TypeTag, "$AAPL"},
+			{14, 19, "$TSLA", TypeTag, "$TSLA"},
+		}},
+		{"UTF-8 offsets after emoji and Finnish", "👨‍👩‍👧‍👦 Äänekoski #LUMOhanke koske.fi", []span{
+			{38, 48, "#LUMOhanke", TypeTag, "LUMOhanke"},
+			{49, 57, "koske.fi", TypeLink, "https://koske.fi"},
+		}},
+		// The deliberate differences: RichText would keep "a." of "a..", keep the ")"
+		// of "a)" when the link has "(" elsewhere... and leave HTTPS:// unlinked.
+		{"trailing dots all dropped", "https://x.fi/a..", []span{{0, 14, "https://x.fi/a", TypeLink, "https://x.fi/a"}}},
+		{"unbalanced parenthesis dropped", "https://x.fi/(a))", []span{{0, 16, "https://x.fi/(a)", TypeLink, "https://x.fi/(a)"}}},
+		{"quote dropped", `https://x.fi/a" sanoi`, []span{{0, 14, "https://x.fi/a", TypeLink, "https://x.fi/a"}}},
+		{"no link after a quote, as in RichText", `"https://x.fi/a"`, nil},
+		{"capital scheme linked", "HTTPS://X.FI/A", []span{{0, 14, "HTTPS://X.FI/A", TypeLink, "https://X.FI/A"}}},
+		{"mention gets no facet", "@alice.bsky.social", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := spans(tc.text, Facets(tc.text))
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Facets(%q)\n got %+v\nwant %+v", tc.text, got, tc.want)
+			}
+		})
+	}
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/lumohanke/lumobot/bot"
 	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
+	"github.com/lumohanke/lumobot/bot/render"
 )
 
 // Defaults used when the instance does not say (Mastodon's own defaults).
@@ -265,6 +266,16 @@ func (c *Client) Limit() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.maxChars
+}
+
+// Shorten fits text to the instance's limit as Mastodon counts and links
+// it (the instance's reserved URL length), its links, tags and mentions
+// kept whole.
+func (c *Client) Shorten(text string) (string, error) {
+	c.mu.Lock()
+	limit, urlLen := c.maxChars, c.urlLen
+	c.mu.Unlock()
+	return render.Mastodon(limit, urlLen).Shorten(text)
 }
 
 // Length counts text as the instance does.

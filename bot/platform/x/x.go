@@ -24,6 +24,7 @@ import (
 	"github.com/lumohanke/lumobot/bot"
 	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
 	"github.com/lumohanke/lumobot/bot/platform/internal/weburl"
+	"github.com/lumohanke/lumobot/bot/render"
 )
 
 // DefaultAPIURL is where X API v2 answers.
@@ -131,11 +132,19 @@ func (c *Client) Length(text string) int { return c.count(text) }
 // Limit is X's post length limit: 280.
 func (c *Client) Limit() int { return limit }
 
+// Shorten fits text to X as twitter-text reads it: its links, hashtags,
+// cashtags and mentions kept whole, the result valid.
+func (c *Client) Shorten(text string) (string, error) { return render.X().Shorten(text) }
+
 // Post creates a post with p.Text. A 403 duplicate-content refusal is
 // returned as a permanent error wrapping bot.ErrDuplicate: X refuses a text
 // it has seen recently, which is this post only if an earlier attempt's
 // answer was lost, and the core knows whether one was.
 func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
+	if !render.XValid(p.Text) {
+		// X would refuse it: say why here, not as X's 400.
+		return bot.Receipt{}, bot.Permanent(fmt.Errorf("x: the text is not valid for X (over %d weighted characters, or a character X refuses such as U+FEFF)", limit))
+	}
 	r, err := c.post(ctx, p)
 	return r, c.redact.Error(err)
 }

@@ -1,0 +1,169 @@
+// gen.js: writes the data files of bot/render/internal/textdata from
+// the reference packages pinned in package-lock.json (run with NODE_PATH=<install.sh output>):
+//   NODE_PATH=$(./install.sh) node gen.js ../../internal/textdata
+// Nothing here is copied code: it reads the packages' compiled regular expressions and writes
+// what they accept, as lists (top-level domains) and code-point ranges (character classes),
+// and twemoji-parser's emoji pattern rewritten from UTF-16 units into code points for Go.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const out = process.argv[2];
+if (!out) throw new Error('usage: node gen.js <internal dir>');
+const tt = (n) => require('twitter-text/dist/regexp/' + n);
+const ttVersion = require('twitter-text/package.json').version;
+const twVersion = require('twemoji-parser/package.json').version;
+const tldsVersion = require('tlds/package.json').version;
+const apiVersion = JSON.parse(fs.readFileSync(path.join(process.env.NODE_PATH, '@atproto/api/package.json'))).version;
+
+// ranges lists the code points c for which test(String.fromCodePoint(c)) holds, as "lo-hi" hex.
+function ranges(test) {
+  const rs = [];
+  let lo = -1;
+  for (let c = 0; c <= 0x110000; c++) {
+    const ok = c < 0x110000 && !(c >= 0xd800 && c <= 0xdfff) && test(String.fromCodePoint(c));
+    if (ok && lo < 0) lo = c;
+    if (!ok && lo >= 0) {
+      rs.push(lo.toString(16) + '-' + (c - 1).toString(16));
+      lo = -1;
+    }
+  }
+  return rs.join(' ');
+}
+// one: the class alone, anchored, with the flags of the expression it is used in. A
+// character outside the BMP is two UTF-16 units; "+" lets a negated class take both.
+// (No g flag: test() would then go on from the last match.)
+const one = (re, flags) => {
+  const r = new RegExp('^(?:' + (re.source || re) + ')$', flags.replace('g', ''));
+  return (s) => r.test(s);
+};
+const plus = (re, flags) => {
+  const r = new RegExp('^(?:' + (re.source || re) + ')+$', flags.replace('g', ''));
+  return (s) => r.test(s);
+};
+// first: the class matches the first UTF-16 unit (a high surrogate, for a character
+// outside the BMP), as a one-character group that precedes something does.
+const first = (re, flags) => {
+  const r = new RegExp('^(?:' + (re.source || re) + ')', flags.replace('g', ''));
+  return (s) => r.test(s);
+};
+
+const classes = [];
+const skipClasses = process.env.GEN_SKIP_CLASSES === '1'; // quick runs while working on the rest
+const cls = (name, test) => { if (!skipClasses) classes.push(name + ' ' + ranges(test)); };
+// extractUrl is /.../gi: every class in it matches case-insensitively.
+cls('domain', plus(tt('validDomainChars'), 'i'));
+cls('path', one(tt('validGeneralUrlPathChars'), 'i'));
+cls('pathEnd', one(tt('validUrlPathEndingChars'), 'i'));
+cls('query', one(tt('validUrlQueryChars'), 'i'));
+cls('queryEnd', one(tt('validUrlQueryEndingChars'), 'i'));
+cls('preceding', first(/[^A-Za-z0-9@＠$#＃\uFFFE\uFEFF\uFFFF]|[\u202A-\u202E\u061C\u200E\u200F\u2066\u2067\u2068\u2069]/, 'i'));
+cls('asciiDomain', one(/[\-a-z0-9\xC0-\xD6\xD8-\xF6\xF8-\xFF\u0100-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u1E00-\u1EFF]/, 'gi'));
+// validHashtag is /.../gi.
+cls('hashtagAlpha', one(tt('hashtagAlpha'), 'i'));
+cls('hashtagAlnum', one(tt('hashtagAlphaNumeric'), 'i'));
+cls('latinAccent', one(/[\xC0-\xD6\xD8-\xF6\xF8-\xFF\u0100-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u1E00-\u1EFF]/, ''));
+cls('jsSpace', one(/\s/, ''));
+// RichText's TAG_REGEX and TRAILING_PUNCTUATION_REGEX are /u: \p{P} of this Node's Unicode.
+cls('punct', one(/\p{P}/, 'u'));
+
+// Grapheme clusters as Intl.Segmenter (RichText's graphemeLen) draws them, where Go's
+// rivo/uniseg (Unicode 15.0) may not: the Indic conjunct rule GB9c (Unicode 15.1) and the
+// characters that join the previous one (Extend, SpacingMark) in this Node's Unicode.
+const seg = new Intl.Segmenter();
+const count = (s) => { let n = 0; for (const _ of seg.segment(s)) n++; return n; };
+cls('incbLinker', (c) => count('\u0915' + c + '\u0915') === 1 && count('\u0915' + c) === 1 && count('a' + c + 'a') === 2);
+cls('incbConsonant', (c) => count('\u0915\u094d' + c) === 1 && count('a' + c) === 2 && count(c + 'a') === 2);
+cls('incbExtend', (c) => count('\u0915\u094d' + c + '\u0915') === 1 && count('a' + c) === 1 && count('\u0915' + c + '\u0915') === 2);
+// The emoji that twemoji-parser takes alone only when no U+FE0E (text style) follows.
+const emojiRe = require('twemoji-parser/dist/lib/regex').default;
+const emojiAt0 = (s) => { const r = new RegExp(emojiRe.source); const m = r.exec(s); return m && m.index === 0 ? m[0].length : 0; };
+cls('emojiTextDefault', (c) => emojiAt0(c + 'a') === c.length && emojiAt0(c + '\ufe0e') === 0);
+cls('attach', (c) => count('a' + c) === 1);
+cls('prepend', (c) => count(c + 'a') === 1 && count('a' + c) === 2);
+
+const header = (what) => `# ${what}\n# generated by bot/render/testdata/reference/gen.js; do not edit\n`;
+const tdir = out;
+if (!skipClasses) fs.writeFileSync(path.join(tdir, 'classes.txt'), header(`character classes of twitter-text ${ttVersion} (and Intl.Segmenter of Node ${process.versions.node}, Unicode ${process.versions.unicode})`) + classes.join('\n') + '\n');
+
+// The TLD alternations in the order the regular expression tries them.
+const tlds = (re) => {
+  const m = /^\(\?:\(\?:(.*)\)\(\?=\[\^0-9a-zA-Z@\+-\]\|\$\)\)$/.exec(re.source);
+  if (!m) throw new Error('unexpected TLD pattern ' + re.source.slice(-60));
+  return m[1].split('|');
+};
+fs.writeFileSync(path.join(tdir, 'gtld.txt'), header(`generic TLDs of twitter-text ${ttVersion} (validGTLD), in its order`) + tlds(tt('validGTLD')).join('\n') + '\n');
+fs.writeFileSync(path.join(tdir, 'cctld.txt'), header(`country-code TLDs of twitter-text ${ttVersion} (validCCTLD), in its order`) + tlds(tt('validCCTLD')).join('\n') + '\n');
+
+// twemoji-parser's pattern, from UTF-16 units to code points.
+function emojiGo(src) {
+  let i = 0;
+  const unit = () => {
+    const m = /^\\u([0-9a-fA-F]{4})/.exec(src.slice(i, i + 6));
+    if (m) { i += 6; return parseInt(m[1], 16); }
+    if (src[i] === '\\' || '[]()|?*+.^$'.includes(src[i])) return -1;
+    return src.charCodeAt(i++); // a literal (BMP) character
+  };
+  const hi = (u) => u >= 0xd800 && u <= 0xdbff;
+  const lo = (u) => u >= 0xdc00 && u <= 0xdfff;
+  const hex = (c) => '\\x{' + c.toString(16) + '}';
+  function cls() { // at '[': returns [[a,b],...] of units
+    i++;
+    const rs = [];
+    const cu = () => (src[i] === '\\' ? unit() : src.charCodeAt(i++));
+    while (src[i] !== ']') {
+      const a = cu();
+      if (a < 0) throw new Error('class at ' + i);
+      let b = a;
+      if (src[i] === '-' && src[i + 1] !== ']') { i++; b = cu(); }
+      rs.push([a, b]);
+    }
+    i++;
+    return rs;
+  }
+  let outS = '';
+  while (i < src.length) {
+    const ch = src[i];
+    if (ch === '\\' || !'[()|?*+'.includes(ch)) {
+      const u = unit();
+      if (u < 0) throw new Error('escape at ' + i);
+      if (hi(u)) {
+        if (src[i] === '[') {
+          const rs = cls();
+          if (!rs.every(([a, b]) => lo(a) && lo(b))) throw new Error('mixed class at ' + i);
+          const cp = (l) => 0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00);
+          outS += '[' + rs.map(([a, b]) => a === b ? hex(cp(a)) : hex(cp(a)) + '-' + hex(cp(b))).join('') + ']';
+        } else {
+          const l = unit();
+          if (!lo(l)) throw new Error('lone surrogate at ' + i);
+          outS += hex(0x10000 + ((u - 0xd800) << 10) + (l - 0xdc00));
+        }
+      } else {
+        if (lo(u)) throw new Error('lone low surrogate at ' + i);
+        outS += hex(u);
+      }
+    } else if (ch === '[') {
+      const rs = cls();
+      if (rs.some(([a, b]) => hi(a) || lo(a) || hi(b) || lo(b))) throw new Error('surrogate class at ' + i);
+      outS += '[' + rs.map(([a, b]) => a === b ? hex(a) : hex(a) + '-' + hex(b)).join('') + ']';
+    } else if (src.startsWith('(?!\\ufe0e)', i)) {
+      // Go has no lookahead: the match is checked afterwards (class emojiTextDefault)
+      i += '(?!\\ufe0e)'.length;
+    } else if (ch === '(' && src.startsWith('(?:', i)) {
+      outS += '(?:'; i += 3;
+    } else if (ch === '(') {
+      outS += '(?:'; i++;
+    } else if (')|?*+'.includes(ch)) {
+      outS += ch; i++;
+    } else {
+      throw new Error('unexpected ' + ch + ' at ' + i);
+    }
+  }
+  return outS;
+}
+const emoji = require('twemoji-parser/dist/lib/regex').default;
+fs.writeFileSync(path.join(tdir, 'emoji.txt'), header(`twemoji-parser ${twVersion}'s emoji pattern (MIT, Copyright Twitter Inc.), as code points`) + emojiGo(emoji.source) + '\n');
+
+// RichText's isValidDomain list: the tlds package.
+const rdir = out;
+fs.writeFileSync(path.join(rdir, 'tlds.txt'), header(`TLDs of tlds ${tldsVersion} (MIT), as @atproto/api ${apiVersion} uses them`) + require('tlds').join('\n') + '\n');
+console.error('gen.js: twitter-text', ttVersion, 'twemoji-parser', twVersion, 'tlds', tldsVersion, '@atproto/api', apiVersion, 'node', process.versions.node, 'unicode', process.versions.unicode);
