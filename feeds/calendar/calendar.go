@@ -376,4 +376,3 @@ func parseDuration(s string) (days int, exact time.Duration, err error) {
 	}
 	return days, exact, nil
 }
-

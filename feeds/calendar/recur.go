@@ -258,7 +258,7 @@ func never(o rrule.ROption) bool {
 		return false
 	}
 	probe := rrule.ROption{
-		Freq:       rrule.YEARLY,
+		Freq: rrule.YEARLY,
 		// rrule-go ends a rule without UNTIL 292 years after its DTSTART
 		// and searches no further than 9999: 290 years, ten of the 28-year
 		// cycles in which weekdays and leap years repeat.

@@ -17,9 +17,9 @@ import (
 // name or display name as Outlook and Exchange write it; the document's own
 // VTIMEZONE, turned into a location; else the caller's zone, with a warning.
 type zones struct {
-	def      *time.Location
-	vtz      map[string]*component // TZID → VTIMEZONE
-	cache    map[string]*time.Location
+	def   *time.Location
+	vtz   map[string]*component // TZID → VTIMEZONE
+	cache map[string]*time.Location
 	// unknown is called once for each TZID that could not be resolved.
 	unknown func(tzid string)
 }
