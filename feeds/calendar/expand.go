@@ -155,11 +155,14 @@ func (p *parser) series(m *vevent, ovs []*vevent) {
 		if s.Before(lo) || !s.Before(hi) || ex.has(s, m) {
 			continue
 		}
-		k := key(s, m.allDay)
-		if _, replaced := exact[k]; replaced {
-			continue
+		ev, start, end := m, s, (*time.Time)(nil)
+		if len(exact) > 0 || len(periods) > 0 {
+			k := key(s, m.allDay)
+			if _, replaced := exact[k]; replaced {
+				continue
+			}
+			end = periods[k]
 		}
-		ev, start, end := m, s, periods[k]
 		// The latest range override before s, if any, moves it.
 		if i := sort.Search(len(ranges), func(i int) bool { return !ranges[i].rid.Before(s) }); i > 0 {
 			r := ranges[i-1]
@@ -167,11 +170,15 @@ func (p *parser) series(m *vevent, ovs []*vevent) {
 			w := s.In(r.ev.start.Location())
 			start = time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second()+int(r.delta/time.Second), 0, w.Location())
 		}
-		if p.emit(ev, s, false, start, end) {
-			if n++; n == maxPerEvent {
+		if n == maxPerEvent {
+			if p.inWindow(ev, start) {
 				p.warn(m, "more than %d occurrences in the window: the rest are left out", maxPerEvent)
 				return
 			}
+			continue
+		}
+		if p.emit(ev, s, false, start, end) {
+			n++
 		}
 	}
 }
@@ -186,7 +193,8 @@ func wall(t time.Time) time.Time {
 type exclusion struct{ keys, days map[string]bool }
 
 func (e exclusion) has(t time.Time, m *vevent) bool {
-	return e.keys[key(t, m.allDay)] || !m.allDay && e.days[t.In(m.zone).Format("20060102")]
+	return len(e.keys) > 0 && e.keys[key(t, m.allDay)] ||
+		!m.allDay && len(e.days) > 0 && e.days[t.In(m.zone).Format("20060102")]
 }
 
 func (p *parser) exclusions(m *vevent) exclusion {
@@ -281,6 +289,17 @@ func (p *parser) merged(o, m *vevent) *vevent {
 	return &ev
 }
 
+// inWindow says whether an occurrence of ev starting at start would be in
+// the window.
+func (p *parser) inWindow(ev *vevent, start time.Time) bool {
+	at := start
+	if ev.allDay {
+		y, mo, d := start.Date()
+		at = time.Date(y, mo, d, 0, 0, 0, 0, p.loc)
+	}
+	return !at.Before(p.from) && at.Before(p.to)
+}
+
 // emit adds one occurrence of ev starting at start if it lies in the
 // window, and says whether it did. end overrides ev's duration (RDATE
 // periods).
@@ -366,6 +385,12 @@ func (o *occurrence) compareID(b *occurrence) int {
 		case o.ev.allDay == b.ev.allDay:
 			return o.orig.Compare(b.orig) // keys of one kind sort as times
 		}
+	}
+	// Different UIDs: unless one is a prefix of the other, the first
+	// difference lies within them, and no ID needs building.
+	ua, ub := o.ev.uid, b.ev.uid
+	if !strings.HasPrefix(ua, ub) && !strings.HasPrefix(ub, ua) {
+		return strings.Compare(ua, ub)
 	}
 	return strings.Compare(o.id(), b.id())
 }

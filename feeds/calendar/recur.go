@@ -106,6 +106,11 @@ func parseRule(value string, dtstart time.Time, allDay bool) (*rule, error) {
 	if n := perDay(opt); n > maxPerDay {
 		return nil, fmt.Errorf("%w: up to %d occurrences a day (at most %d are accepted)", errRefused, n, maxPerDay)
 	}
+	if u := unitsPerDay[opt.Freq]; u > 0 && opt.Interval >= u {
+		// Steps of a day or more: a DAILY rule says that, and the search
+		// of a sub-daily one for an instance cannot be bounded.
+		return nil, fmt.Errorf("FREQ=%s with INTERVAL=%d: a step of a day or more", strings.ToUpper(freqNames[opt.Freq]), opt.Interval)
+	}
 	explicit(opt)
 	if never(*opt) {
 		return nil, errors.New("it can never occur")
@@ -238,11 +243,11 @@ func never(o rrule.ROption) bool {
 		case rrule.SECONDLY:
 			size = 1
 		case rrule.WEEKLY:
-			size *= 7
+			size *= min(7, max(len(o.Byweekday), 1))
 		case rrule.MONTHLY:
-			size *= 31
+			size *= daysBound(o, 31)
 		case rrule.YEARLY:
-			size *= 366
+			size *= daysBound(o, 366)
 		}
 		reachable := false
 		for _, p := range o.Bysetpos {
@@ -253,6 +258,9 @@ func never(o rrule.ROption) bool {
 		if !reachable {
 			return true
 		}
+	}
+	if o.Freq >= rrule.HOURLY && clockNever(o) {
+		return true
 	}
 	if plainDays(o) {
 		return false
@@ -290,6 +298,18 @@ func never(o rrule.ROption) bool {
 	return !ok
 }
 
+// daysBound bounds the days a monthly or yearly rule's period can match.
+func daysBound(o rrule.ROption, period int) int {
+	n := period
+	if len(o.Bymonthday) > 0 {
+		n = min(n, len(o.Bymonthday)*max(len(o.Bymonth), 1))
+	}
+	if len(o.Byyearday) > 0 {
+		n = min(n, len(o.Byyearday))
+	}
+	return n
+}
+
 // plainDays says whether a rule's day parts surely match some day: at most
 // one kind of day filter, within what every month (or year) has.
 func plainDays(o rrule.ROption) bool {
@@ -321,8 +341,7 @@ func plainDays(o rrule.ROption) bool {
 // runs from there).
 const maxSkip = 200000
 
-// between returns the rule's instances in [lo, hi), at most max of them
-// (more says so with an error). A rule without COUNT is expanded from a
+// between returns the rule's instances in [lo, hi), at most max of them. A rule without COUNT is expanded from a
 // DTSTART moved forward along the rule to just before lo: rrule-go cannot
 // skip ahead, and ends a rule without UNTIL about 292 years after its
 // DTSTART (a birthday from 1604 would have no instance today).
@@ -353,7 +372,7 @@ func (r *rule) between(lo, hi time.Time, max int) ([]time.Time, error) {
 			continue
 		}
 		if len(out) == max {
-			return out, fmt.Errorf("more than %d occurrences in the window; the rest ignored", max)
+			return out, nil
 		}
 		out = append(out, t)
 	}
@@ -397,8 +416,7 @@ func forward(opt rrule.ROption, lo time.Time) rrule.ROption {
 		// Sub-daily rules count wall-clock units from DTSTART's time of
 		// day: move by whole days that are whole intervals, to a day where
 		// that time exists.
-		unit := map[rrule.Frequency]int{rrule.HOURLY: 24, rrule.MINUTELY: 1440, rrule.SECONDLY: 86400}[opt.Freq]
-		step := n / gcd(n, unit)
+		step := n / gcd(n, unitsPerDay[opt.Freq])
 		for k, tries := (days(d, l)-1)/step, 0; k > 0 && tries < 3; k, tries = k-1, tries+1 {
 			t := time.Date(d.Year(), d.Month(), d.Day()+k*step, d.Hour(), d.Minute(), d.Second(), 0, z)
 			if t.Hour() == d.Hour() && t.Minute() == d.Minute() {
@@ -408,6 +426,66 @@ func forward(opt rrule.ROption, lo time.Time) rrule.ROption {
 		}
 	}
 	return opt
+}
+
+var (
+	unitsPerDay = map[rrule.Frequency]int{rrule.HOURLY: 24, rrule.MINUTELY: 1440, rrule.SECONDLY: 86400}
+	freqNames   = map[rrule.Frequency]string{rrule.HOURLY: "hourly", rrule.MINUTELY: "minutely", rrule.SECONDLY: "secondly"}
+)
+
+// clockNever says whether a sub-daily rule's steps never land on a time
+// (and weekday) its BYHOUR, BYMINUTE, BYSECOND and BYDAY allow: rrule-go
+// would step through every second up to the year 9999 looking for one
+// (FREQ=SECONDLY;INTERVAL=7200;BYMINUTE=30 from a full hour). Steps are
+// wall-clock units, so the pair (weekday, time of day) repeats within a
+// week: at most 604,800 steps are tried.
+func clockNever(o rrule.ROption) bool {
+	u := unitsPerDay[o.Freq]
+	if len(o.Byhour)+len(o.Byminute)+len(o.Bysecond)+len(o.Byweekday) == 0 {
+		return false
+	}
+	var hours [24]bool
+	var minutes, seconds [60]bool
+	var wdays [7]bool
+	fill := func(dst []bool, l []int) {
+		for i := range dst {
+			dst[i] = len(l) == 0
+		}
+		for _, v := range l {
+			if v >= 0 && v < len(dst) {
+				dst[v] = true
+			}
+		}
+	}
+	fill(hours[:], o.Byhour)
+	fill(minutes[:], o.Byminute)
+	fill(seconds[:], o.Bysecond)
+	var wl []int
+	for _, w := range o.Byweekday {
+		wl = append(wl, w.Day())
+	}
+	fill(wdays[:], wl)
+	d := o.Dtstart
+	perUnit := 86400 / u // seconds in one unit
+	week := 7 * u
+	pos := (((int(d.Weekday())+6)%7)*86400 + d.Hour()*3600 + d.Minute()*60 + d.Second()) / perUnit
+	for range week / gcd(o.Interval, week) {
+		sec := pos * perUnit
+		wd, rest := sec/86400, sec%86400
+		h, m, s := rest/3600, rest%3600/60, rest%60
+		ok := wdays[wd] && hours[h]
+		if o.Freq >= rrule.MINUTELY {
+			ok = ok && minutes[m]
+		}
+		if o.Freq == rrule.SECONDLY {
+			ok = ok && seconds[s]
+		}
+		if ok {
+			return false
+		}
+		pos = (pos + o.Interval) % week
+	}
+	return true
 }
 
 // days counts calendar days from a's date to b's.
