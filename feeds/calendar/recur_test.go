@@ -261,7 +261,7 @@ func TestBounds(t *testing.T) {
 		if len(evs) != maxPerEvent {
 			t.Errorf("got %d occurrences, want %d", len(evs), maxPerEvent)
 		}
-		if last := evs[len(evs)-1].Start; !last.Equal(at(t, "2021-01-01T00:00:00Z").Add((maxPerEvent-1)*time.Hour)) {
+		if last := evs[len(evs)-1].Start; !last.Equal(at(t, "2021-01-01T00:00:00Z").Add((maxPerEvent - 1) * time.Hour)) {
 			t.Errorf("last kept %v: not the earliest kept", last)
 		}
 		if len(ws) != 1 || !strings.Contains(ws[0].Error(), `"hourly"`) {
