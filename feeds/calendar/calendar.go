@@ -128,7 +128,7 @@ func (o *occurrence) id() string {
 	if o.single {
 		return o.ev.uid
 	}
-	return o.ev.uid + "/" + key(o.orig, o.ev.allDay)
+	return o.ev.uid + "/" + key(o.orig, o.ev.keyDate)
 }
 
 // vevent is one VEVENT read: its start, how long it lasts and its text.
@@ -138,6 +138,9 @@ type vevent struct {
 	start  time.Time // in zone; for an all-day event midnight UTC of its date
 	zone   *time.Location
 	allDay bool
+	// keyDate: IDs key occurrences by date, as the series is all-day (an
+	// override keeps its series' IDs when it changes to or from all-day).
+	keyDate bool
 	// How long an occurrence lasts: days (nominal, wall clock) then exact.
 	days   int
 	exact  time.Duration
@@ -213,6 +216,7 @@ func (p *parser) read(c *component) (*vevent, error) {
 		start:       start,
 		zone:        start.Location(),
 		allDay:      allDay,
+		keyDate:     allDay,
 		title:       p.text(c, "SUMMARY", feeds.MaxTitle),
 		location:    p.text(c, "LOCATION", feeds.MaxTitle),
 		link:        p.link(c),
@@ -235,11 +239,11 @@ func (p *parser) read(c *component) (*vevent, error) {
 	p.cur.uid = ev.uid
 	if de := c.get("DTEND"); de != nil {
 		end, endDate, err := p.timeOf(de, ev.zone, allDay)
-		if err != nil {
-			return nil, fmt.Errorf("DTEND: %w", err)
-		}
-		ev.hasEnd = true
+		ev.hasEnd = err == nil
 		switch {
+		case err != nil:
+			// A broken end costs the end, not the event.
+			p.ws.add(ev.uid, c.line, "DTEND: %v; read as no end", err)
 		case allDay:
 			if !endDate {
 				end = time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.UTC)
@@ -250,13 +254,13 @@ func (p *parser) read(c *component) (*vevent, error) {
 		}
 	} else if du := c.get("DURATION"); du != nil {
 		days, exact, err := parseDuration(du.value)
-		if err != nil {
-			return nil, fmt.Errorf("DURATION: %w", err)
-		}
-		ev.hasEnd = true
-		if allDay {
+		ev.hasEnd = err == nil
+		switch {
+		case err != nil:
+			p.ws.add(ev.uid, c.line, "DURATION: %v; read as no end", err)
+		case allDay:
 			ev.days = days + int((exact+24*time.Hour-1)/(24*time.Hour))
-		} else {
+		default:
 			ev.days, ev.exact = days, exact
 		}
 	}

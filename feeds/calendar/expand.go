@@ -265,6 +265,7 @@ func (p *parser) ridOf(o, m *vevent) (time.Time, bool) {
 // merged is an override with what it leaves out taken from its series.
 func (p *parser) merged(o, m *vevent) *vevent {
 	ev := *o
+	ev.keyDate = m.keyDate
 	if ev.title == "" {
 		ev.title = m.title
 	}
@@ -382,7 +383,7 @@ func (o *occurrence) compareID(b *occurrence) int {
 		switch {
 		case o.single || b.single:
 			return compareBool(!o.single, !b.single) // "uid" before "uid/…"
-		case o.ev.allDay == b.ev.allDay:
+		case o.ev.keyDate == b.ev.keyDate:
 			return o.orig.Compare(b.orig) // keys of one kind sort as times
 		}
 	}

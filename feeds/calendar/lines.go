@@ -145,8 +145,12 @@ func decode(body []byte) (cals []*component, warnings []*Warning, err error) {
 				i--
 			}
 			if i < 0 {
-				if len(stack) > 0 {
-					noteAt(l.no, fmt.Sprintf("END:%s without BEGIN, ignored", clip(name, 40)))
+				if len(stack) > 1 {
+					// A misspelt END (END:VTOOD) closes what is open, as
+					// ical.js reads it: else every later event would be
+					// lost inside it.
+					noteAt(l.no, fmt.Sprintf("END:%s matches no BEGIN: read as END:%s", clip(name, 40), clip(stack[len(stack)-1].name, 40)))
+					stack = stack[:len(stack)-1]
 				}
 				continue
 			}

@@ -116,9 +116,10 @@ func parseRule(value string, dtstart time.Time, allDay bool) (*rule, error) {
 		return nil, errors.New("it can never occur")
 	}
 	r := &rule{opt: *opt, count: opt.Count}
-	// DTSTART is always the first instance (RFC 5545 3.8.5.3), also when
-	// the rule itself would not produce it; it then counts toward COUNT,
-	// as in libical and ical.js.
+	// DTSTART is always the first instance, also when the rule itself
+	// would not produce it, and counts toward COUNT (RFC 5545 3.3.10: "The
+	// DTSTART property value always counts as the first occurrence"), as
+	// in libical; ical.js drops it (TestICALJS documents that).
 	if first, err := rrule.NewRRule(*opt); err == nil {
 		if t, ok := first.Iterator()(); !ok || !t.Equal(opt.Dtstart) {
 			switch {

@@ -1,7 +1,8 @@
 // expand.mjs: reads calendars with ical.js, as a consumer of it would, and prints every occurrence
 // whose original start lies before a bound, for TestICALJS (feeds/calendar) to compare with our
 // parser. Input on stdin: JSON [{"path": "...", "until": "2026-01-01T00:00:00Z"}, ...]. Output on
-// stdout: JSON [{"path", "error", "truncated", "occurrences": [{"uid", "rid", "start", "end"}]}],
+// stdout: JSON [{"path", "error", "errors": [{"uid", "error"}], "truncated", "occurrences": [{"uid",
+// "rid", "start", "end"}]}] ("error": the file could not be read; "errors": events that could not),
 // each time {"date": "YYYYMMDD"} (all-day), {"local": "YYYYMMDDTHHMMSS"} (floating) or
 // {"utc": unix seconds}. ICALJS_DIR is the folder install.sh printed (it holds node_modules).
 //
@@ -54,7 +55,7 @@ function registerZones(cal) {
 }
 
 function expandFile(path, until) {
-  const out = { path, occurrences: [], truncated: false };
+  const out = { path, occurrences: [], errors: [], truncated: false };
   const bound = ICAL.Time.fromJSDate(new Date(until), true);
   let parsed = ICAL.parse(readFileSync(path, "utf8"));
   if (typeof parsed[0] === "string") parsed = [parsed];
@@ -69,35 +70,48 @@ function expandFile(path, until) {
       (c.hasProperty("recurrence-id") ? groups.get(key).overrides : groups.get(key).masters).push(c);
     });
     for (const g of groups.values()) {
-      const emit = (rid, start, end) =>
-        out.occurrences.push({ uid: g.uid, rid: rid ? time(rid) : null, start: time(start), end: time(end) });
-      if (g.masters.length === 0) {
-        for (const o of g.overrides) {
-          const ev = new ICAL.Event(o);
-          emit(ev.recurrenceId, ev.startDate, ev.endDate);
-        }
-        continue;
-      }
-      // A later copy of a master wins, as in our parser.
-      const master = g.masters[g.masters.length - 1];
-      const ev = new ICAL.Event(master, { exceptions: g.overrides });
-      if (!ev.isRecurring() && g.overrides.length === 0) {
-        emit(null, ev.startDate, ev.endDate);
-        continue;
-      }
-      const it = ev.iterator();
-      for (let n = 0, next; (next = it.next()); n++) {
-        if (n >= maxIterations) {
-          out.truncated = true;
-          break;
-        }
-        if (next.compare(bound) > 0) break;
-        const d = ev.getOccurrenceDetails(next);
-        emit(d.recurrenceId, d.startDate, d.endDate);
+      try {
+        expandGroup(g, bound, out);
+      } catch (e) {
+        // One event ical.js cannot read costs that event, not the file.
+        out.errors.push({ uid: g.uid, error: String(e && e.message ? e.message : e) });
       }
     }
   }
   return out;
+}
+
+function expandGroup(g, bound, out) {
+  const found = [];
+  const emit = (rid, start, end) =>
+    found.push({ uid: g.uid, rid: rid ? time(rid) : null, start: time(start), end: time(end) });
+  if (g.masters.length === 0) {
+    for (const o of g.overrides) {
+      const ev = new ICAL.Event(o);
+      emit(ev.recurrenceId, ev.startDate, ev.endDate);
+    }
+    out.occurrences.push(...found);
+    return;
+  }
+  // A later copy of a master wins, as in our parser.
+  const master = g.masters[g.masters.length - 1];
+  const ev = new ICAL.Event(master, { exceptions: g.overrides });
+  if (!ev.isRecurring() && g.overrides.length === 0) {
+    emit(null, ev.startDate, ev.endDate);
+    out.occurrences.push(...found);
+    return;
+  }
+  const it = ev.iterator();
+  for (let n = 0, next; (next = it.next()); n++) {
+    if (n >= maxIterations) {
+      out.truncated = true;
+      break;
+    }
+    if (next.compare(bound) > 0) break;
+    const d = ev.getOccurrenceDetails(next);
+    emit(d.recurrenceId, d.startDate, d.endDate);
+  }
+  out.occurrences.push(...found);
 }
 
 const requests = JSON.parse(readFileSync(0, "utf8"));
