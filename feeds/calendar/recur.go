@@ -53,7 +53,15 @@ var errRefused = errors.New("refused")
 // error wrapping errRefused. One that can never occur is an error too: it
 // adds nothing to DTSTART, and would make rrule-go search up to the year
 // 9999 at every expansion.
-func parseRule(value string, dtstart time.Time, allDay bool) (*rule, error) {
+func parseRule(value string, dtstart time.Time, allDay bool) (r *rule, err error) {
+	defer func() {
+		// rrule-go panics on some rules (FREQ=MONTHLY;BYDAY=10FR indexes
+		// past its month tables): that rule is unreadable, and the
+		// calendar is still read.
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("rrule-go failed on it: %v", p)
+		}
+	}()
 	value = strings.ToUpper(strings.Join(strings.Fields(value), ""))
 	value = strings.TrimPrefix(value, "RRULE:")
 	zone := dtstart.Location()
@@ -103,6 +111,16 @@ func parseRule(value string, dtstart time.Time, allDay bool) (*rule, error) {
 	if _, err := rrule.NewRRule(*opt); err != nil { // bounds of the BY parts
 		return nil, err
 	}
+	for _, w := range opt.Byweekday {
+		// The nth weekday of a month is at most the 5th, of a year the 53rd.
+		limit := 53
+		if opt.Freq == rrule.MONTHLY || opt.Freq == rrule.YEARLY && len(opt.Bymonth) > 0 {
+			limit = 5
+		}
+		if opt.Freq <= rrule.MONTHLY && (w.N() > limit || w.N() < -limit) {
+			return nil, fmt.Errorf("BYDAY with %d: no period has that many of a weekday", w.N())
+		}
+	}
 	if n := perDay(opt); n > maxPerDay {
 		return nil, fmt.Errorf("%w: up to %d occurrences a day (at most %d are accepted)", errRefused, n, maxPerDay)
 	}
@@ -115,7 +133,7 @@ func parseRule(value string, dtstart time.Time, allDay bool) (*rule, error) {
 	if never(*opt) {
 		return nil, errors.New("it can never occur")
 	}
-	r := &rule{opt: *opt, count: opt.Count}
+	r = &rule{opt: *opt, count: opt.Count}
 	// DTSTART is always the first instance, also when the rule itself
 	// would not produce it, and counts toward COUNT (RFC 5545 3.3.10: "The
 	// DTSTART property value always counts as the first occurrence"), as
@@ -346,7 +364,12 @@ const maxSkip = 200000
 // DTSTART moved forward along the rule to just before lo: rrule-go cannot
 // skip ahead, and ends a rule without UNTIL about 292 years after its
 // DTSTART (a birthday from 1604 would have no instance today).
-func (r *rule) between(lo, hi time.Time, max int) ([]time.Time, error) {
+func (r *rule) between(lo, hi time.Time, max int) (out []time.Time, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("rrule-go failed: %v", p)
+		}
+	}()
 	if r.none || !lo.Before(hi) {
 		return nil, nil
 	}
@@ -359,7 +382,6 @@ func (r *rule) between(lo, hi time.Time, max int) ([]time.Time, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []time.Time
 	next := rr.Iterator()
 	for skipped := 0; ; {
 		t, ok := next()
