@@ -14,26 +14,44 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lumohanke/lumobot/feeds"
 )
 
 // Parse reads an iCalendar document and returns the event occurrences whose
-// start lies in [from, to), sorted by start. Times without zone (floating) are read in loc.
+// start lies in [from, to), sorted by start, then ID. Times without zone
+// (floating) are read in loc.
 //
 // A body that is not iCalendar, or is cut off before END:VCALENDAR, is an
-// error. A VEVENT that cannot be read (no DTSTART, a broken RRULE) is left
-// out and the rest are returned; ParseWithWarnings says which.
+// error. What cannot be read is left out and the rest is returned:
+// ParseWithWarnings says what and why.
 func Parse(body []byte, loc *time.Location, from, to time.Time) ([]feeds.Event, error) {
 	evs, _, err := ParseWithWarnings(body, loc, from, to)
 	return evs, err
 }
 
-// ParseWithWarnings is Parse that also returns what it had to skip or
-// guess: dropped lines and events, unknown time zones read in loc.
+// Bounds on the work one document can cause.
+const (
+	// maxPerEvent is the most occurrences of one event in a window: a
+	// year of the densest series accepted (maxPerDay) fits.
+	maxPerEvent = 10000
+	// maxTotal is the most occurrences returned: past it the earliest are
+	// kept, so a calendar of ten thousand daily events over a year costs
+	// megabytes, not gigabytes, and what is soonest is never lost.
+	maxTotal = 100000
+	// maxUID is the longest UID used as it is; a longer one is replaced
+	// by its hash, as every occurrence's ID repeats it.
+	maxUID = 255
+)
+
+// ParseWithWarnings is Parse that also returns what it had to skip, cut or
+// guess, each a *Warning naming the event's UID: events and lines dropped
+// (and why), rules refused or unreadable, overrides that are no instance,
+// unknown time zones, text and occurrences cut at a bound. At most
+// maxWarnings are returned, then one that counts the rest.
 func ParseWithWarnings(body []byte, loc *time.Location, from, to time.Time) (evs []feeds.Event, warnings []error, err error) {
 	if loc == nil {
 		return nil, nil, errors.New("calendar: nil location")
@@ -45,84 +63,84 @@ func ParseWithWarnings(body []byte, loc *time.Location, from, to time.Time) (evs
 			evs, warnings, err = nil, nil, fmt.Errorf("calendar: internal error: %v", r)
 		}
 	}()
-	cals, warnings, err := decode(body)
+	cals, dws, err := decode(body)
 	if err != nil {
 		return nil, nil, fmt.Errorf("calendar: %w", err)
 	}
 	p := &parser{loc: loc, from: from, to: to, zones: newZones(loc, cals)}
-	p.warnings = warnings
+	p.zones.unknown = func(tzid string) {
+		p.ws.add(p.cur.uid, p.cur.line, "unknown time zone %q: times in it are read in %s", clip(tzid, 60), loc)
+	}
+	for _, w := range dws {
+		p.ws.add(w.UID, w.Line, "%s", w.Msg)
+	}
 	for _, cal := range cals {
 		for _, c := range cal.children {
 			if c.name == "VEVENT" {
 				p.add(c)
+				continue
+			}
+			for _, n := range c.allNotes() {
+				p.ws.add("", n.line, "in %s: %s", clip(c.name, 40), n.msg)
 			}
 		}
 	}
-	p.expand()
-	return p.events(), append(p.warnings, p.zones.warnings...), nil
-}
-
-// events turns the occurrences found into events sorted by start, then ID
-// (ties in the order found). It sorts indexes and builds each event once,
-// in place: a year of a few hundred weekly events is tens of thousands of
-// large structs, which growing and sorting a slice of moved many times.
-func (p *parser) events() []feeds.Event {
-	if p.nfound == 0 {
-		return nil
+	for _, uid := range p.order {
+		p.expand(uid)
 	}
-	order := make([]int32, p.nfound)
-	for i := range order {
-		order[i] = int32(i)
+	evs = p.events()
+	if len(p.trimmed) > 0 {
+		p.warnTrimmed()
 	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		oa, ob := p.occurrence(int(a)), p.occurrence(int(b))
-		if c := oa.at.Compare(ob.at); c != 0 {
-			return c
-		}
-		return strings.Compare(oa.id, ob.id)
-	})
-	out := make([]feeds.Event, len(order))
-	for i, j := range order {
-		p.event(&out[i], p.occurrence(int(j)))
-	}
-	return out
+	return evs, p.ws.result(), nil
 }
 
 type parser struct {
 	loc      *time.Location
 	from, to time.Time
 	zones    *zones
-	warnings []error
+	ws       warnings
+	cur      struct {
+		uid  string
+		line int
+	} // the event being read, for warnings from deep down
 	order    []string             // UIDs in document order
 	masters  map[string]*vevent   // UID → the event with no RECURRENCE-ID
 	override map[string][]*vevent // UID → its RECURRENCE-ID events
-	found    [][]occurrence       // in the window, in the order found, in chunks of foundChunk
-	nfound   int
+	found    []occurrence         // in the window, at most 2×maxTotal
+	// Once found held too many, only occurrences up to cutoff are kept;
+	// trimmed has the UIDs that lost some.
+	cutoff  time.Time
+	trimmed map[string]bool
 }
-
-// foundChunk is how many occurrences a chunk of parser.found holds: filled
-// chunks stay where they are, where one growing slice would copy tens of
-// thousands of occurrences again at each doubling.
-const foundChunk = 1024
-
-func (p *parser) occurrence(i int) *occurrence { return &p.found[i/foundChunk][i%foundChunk] }
 
 // occurrence is an instance of an event in the window, before it becomes a
 // feeds.Event.
 type occurrence struct {
-	ev    *vevent
-	id    string
-	start time.Time  // as expanded
-	end   *time.Time // overrides ev's duration (RDATE periods)
-	at    time.Time  // the event's Start
+	ev     *vevent
+	orig   time.Time // original start, for the ID; zero for a single event
+	at     time.Time // the event's Start
+	end    time.Time
+	single bool
+}
+
+func (o *occurrence) id() string {
+	if o.single {
+		return o.ev.uid
+	}
+	return o.ev.uid + "/" + key(o.orig, o.ev.keyDate)
 }
 
 // vevent is one VEVENT read: its start, how long it lasts and its text.
 type vevent struct {
 	uid    string
+	line   int
 	start  time.Time // in zone; for an all-day event midnight UTC of its date
 	zone   *time.Location
 	allDay bool
+	// keyDate: IDs key occurrences by date, as the series is all-day (an
+	// override keeps its series' IDs when it changes to or from all-day).
+	keyDate bool
 	// How long an occurrence lasts: days (nominal, wall clock) then exact.
 	days   int
 	exact  time.Duration
@@ -131,19 +149,24 @@ type vevent struct {
 	title, location, link, description string
 	status                             string
 
-	rid *prop // RECURRENCE-ID
-	c   *component
+	rid    *prop // RECURRENCE-ID
+	future bool  // RANGE=THISANDFUTURE
+	c      *component
 }
 
-func (p *parser) warn(c *component, format string, args ...any) {
-	p.warnings = append(p.warnings, fmt.Errorf("VEVENT on line %d: %s", c.line, fmt.Sprintf(format, args...)))
+func (p *parser) warn(ev *vevent, format string, args ...any) {
+	p.ws.add(ev.uid, ev.line, format, args...)
 }
 
 // add reads one VEVENT and files it under its UID.
 func (p *parser) add(c *component) {
+	p.cur.uid, p.cur.line = strings.TrimSpace(c.text("UID")), c.line
 	ev, err := p.read(c)
+	for _, n := range c.allNotes() {
+		p.ws.add(p.cur.uid, n.line, "%s", n.msg)
+	}
 	if err != nil {
-		p.warn(c, "%v; skipped", err)
+		p.ws.add(p.cur.uid, c.line, "%v; the event is dropped", err)
 		return
 	}
 	if p.masters == nil {
@@ -157,10 +180,25 @@ func (p *parser) add(c *component) {
 		p.override[ev.uid] = append(p.override[ev.uid], ev)
 		return
 	}
-	if _, dup := p.masters[ev.uid]; dup {
-		p.warn(c, "UID %q appears twice; the later copy is used", ev.uid)
+	if prev, dup := p.masters[ev.uid]; dup {
+		p.warn(ev, "the UID was used before (line %d): the later event is used", prev.line)
 	}
 	p.masters[ev.uid] = ev
+}
+
+// text reads a TEXT property as it may reach a post: without control
+// characters or bidirectional overrides, and at most max characters.
+func (p *parser) text(c *component, name string, max int) string {
+	s := c.text(name)
+	if s == "" {
+		return ""
+	}
+	s = feeds.CleanText(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")))
+	if cut := feeds.Clip(s, max); cut != s {
+		p.ws.add(p.cur.uid, c.line, "%s is longer than %d characters: cut", name, max)
+		return cut
+	}
+	return s
 }
 
 func (p *parser) read(c *component) (*vevent, error) {
@@ -173,31 +211,39 @@ func (p *parser) read(c *component) (*vevent, error) {
 		return nil, fmt.Errorf("DTSTART: %w", err)
 	}
 	ev := &vevent{
-		uid:         strings.TrimSpace(c.text("UID")),
+		uid:         p.cur.uid,
+		line:        c.line,
 		start:       start,
 		zone:        start.Location(),
 		allDay:      allDay,
-		title:       clean(c.text("SUMMARY")),
-		location:    clean(c.text("LOCATION")),
-		link:        strings.TrimSpace(c.text("URL")),
-		description: clean(c.text("DESCRIPTION")),
+		keyDate:     allDay,
+		title:       p.text(c, "SUMMARY", feeds.MaxTitle),
+		location:    p.text(c, "LOCATION", feeds.MaxTitle),
+		link:        p.link(c),
+		description: p.text(c, "DESCRIPTION", feeds.MaxSummary),
 		status:      strings.ToUpper(strings.TrimSpace(c.text("STATUS"))),
 		rid:         c.get("RECURRENCE-ID"),
 		c:           c,
 	}
+	ev.future = ev.rid != nil && strings.EqualFold(ev.rid.param("RANGE"), "THISANDFUTURE")
 	if ev.uid == "" {
 		// No identity of its own: derive one from what a reader sees, so
 		// it holds across fetches (but not across edits of these fields).
 		h := sha256.Sum256([]byte(ev.title + "\x00" + ds.param("TZID") + ":" + ds.value + "\x00" + ev.description))
 		ev.uid = "nouid-" + hex.EncodeToString(h[:8])
+	} else if len(ev.uid) > maxUID || !utf8.ValidString(ev.uid) || feeds.CleanText(ev.uid) != ev.uid {
+		h := sha256.Sum256([]byte(ev.uid))
+		ev.uid = "uid-" + hex.EncodeToString(h[:16])
+		p.ws.add(p.cur.uid, c.line, "UID is over %d bytes or has control characters: its hash %s is used", maxUID, ev.uid)
 	}
+	p.cur.uid = ev.uid
 	if de := c.get("DTEND"); de != nil {
 		end, endDate, err := p.timeOf(de, ev.zone, allDay)
-		if err != nil {
-			return nil, fmt.Errorf("DTEND: %w", err)
-		}
-		ev.hasEnd = true
+		ev.hasEnd = err == nil
 		switch {
+		case err != nil:
+			// A broken end costs the end, not the event.
+			p.ws.add(ev.uid, c.line, "DTEND: %v; read as no end", err)
 		case allDay:
 			if !endDate {
 				end = time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.UTC)
@@ -208,13 +254,13 @@ func (p *parser) read(c *component) (*vevent, error) {
 		}
 	} else if du := c.get("DURATION"); du != nil {
 		days, exact, err := parseDuration(du.value)
-		if err != nil {
-			return nil, fmt.Errorf("DURATION: %w", err)
-		}
-		ev.hasEnd = true
-		if allDay {
+		ev.hasEnd = err == nil
+		switch {
+		case err != nil:
+			p.ws.add(ev.uid, c.line, "DURATION: %v; read as no end", err)
+		case allDay:
 			ev.days = days + int((exact+24*time.Hour-1)/(24*time.Hour))
-		} else {
+		default:
 			ev.days, ev.exact = days, exact
 		}
 	}
@@ -222,6 +268,19 @@ func (p *parser) read(c *component) (*vevent, error) {
 		ev.days = 1
 	}
 	return ev, nil
+}
+
+// maxURL is the longest URL kept (in bytes): a cut address leads nowhere,
+// so a longer one is dropped.
+const maxURL = 2000
+
+func (p *parser) link(c *component) string {
+	s := strings.TrimSpace(feeds.CleanText(c.text("URL")))
+	if len(s) > maxURL {
+		p.ws.add(p.cur.uid, c.line, "URL is longer than %d bytes: left out", maxURL)
+		return ""
+	}
+	return s
 }
 
 // timeOf reads a DATE or DATE-TIME property. Floating times are read in
@@ -320,223 +379,4 @@ func parseDuration(s string) (days int, exact time.Duration, err error) {
 		return 0, 0, nil
 	}
 	return days, exact, nil
-}
-
-func clean(s string) string {
-	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-}
-
-// expand turns the events read into occurrences within the window.
-func (p *parser) expand() {
-	for _, uid := range p.order {
-		m := p.masters[uid]
-		ovs := p.override[uid]
-		if m == nil {
-			// Overrides without their series (or a series outside this
-			// document): each is an occurrence of its own.
-			for _, o := range ovs {
-				p.emitOverride(o, nil)
-			}
-			continue
-		}
-		if m.c.get("RRULE") == nil && m.c.get("RDATE") == nil && len(ovs) == 0 {
-			p.emit(m, m.uid, m.start, nil)
-			continue
-		}
-		p.expandSeries(m, ovs)
-	}
-}
-
-// key is an occurrence's original start as used in IDs: the UTC time, or
-// the date for an all-day event.
-func key(t time.Time, allDay bool) string {
-	if allDay {
-		return t.Format("20060102")
-	}
-	return t.UTC().Format("20060102T150405Z")
-}
-
-func (p *parser) expandSeries(m *vevent, ovs []*vevent) {
-	// Overrides by the slot they replace.
-	replaced := map[string]bool{}
-	for _, o := range ovs {
-		if k, ok := p.emitOverride(o, m); ok {
-			replaced[k] = true
-		}
-	}
-
-	// Excluded slots: exact keys, and dates for DATE exclusions of timed events.
-	excluded := map[string]bool{}
-	excludedDays := map[string]bool{}
-	for _, ex := range m.c.all("EXDATE") {
-		for _, v := range splitList(ex.value) {
-			if strings.TrimSpace(v) == "" {
-				continue
-			}
-			t, isDate, err := p.timeOf(&prop{name: ex.name, params: ex.params, value: v}, m.zone, m.allDay)
-			if err != nil {
-				p.warn(m.c, "EXDATE: %v; ignored", err)
-				continue
-			}
-			if isDate && !m.allDay {
-				excludedDays[t.Format("20060102")] = true
-				continue
-			}
-			excluded[key(t, m.allDay)] = true
-		}
-	}
-
-	// Expansion runs to the end of the window; for all-day events on UTC
-	// midnights, to the day after the window's last local day.
-	end := p.to
-	if m.allDay {
-		l := p.to.In(p.loc)
-		end = time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, time.UTC)
-	}
-	starts := []time.Time{m.start}
-	if rr := m.c.get("RRULE"); rr != nil {
-		var err error
-		starts, err = ruleStarts(rr.value, m.start, m.allDay, end)
-		if err != nil && starts == nil {
-			p.warn(m.c, "%v; skipped", err)
-			return
-		} else if err != nil {
-			p.warn(m.c, "%v", err)
-		}
-	}
-	type slot struct {
-		start time.Time
-		end   *time.Time
-	}
-	slots := make([]slot, 0, len(starts))
-	for _, s := range starts {
-		slots = append(slots, slot{start: s})
-	}
-	for _, rd := range m.c.all("RDATE") {
-		for _, v := range splitList(rd.value) {
-			v = strings.TrimSpace(v)
-			if v == "" {
-				continue
-			}
-			sv, ev, period := strings.Cut(v, "/")
-			t, _, err := p.timeOf(&prop{name: rd.name, params: rd.params, value: sv}, m.zone, m.allDay)
-			if err != nil {
-				p.warn(m.c, "RDATE: %v; ignored", err)
-				continue
-			}
-			s := slot{start: t}
-			if period && !m.allDay {
-				if e, _, err := p.timeOf(&prop{name: rd.name, params: rd.params, value: ev}, m.zone, false); err == nil {
-					s.end = &e
-				} else if days, exact, err := parseDuration(ev); err == nil {
-					e := t.AddDate(0, 0, days).Add(exact)
-					s.end = &e
-				}
-			}
-			slots = append(slots, s)
-		}
-	}
-	seen := map[string]bool{}
-	for _, s := range slots {
-		k := key(s.start, m.allDay)
-		if seen[k] || replaced[k] || excluded[k] {
-			continue
-		}
-		if !m.allDay && excludedDays[s.start.In(m.zone).Format("20060102")] {
-			continue
-		}
-		seen[k] = true
-		p.emit(m, m.uid+"/"+k, s.start, s.end)
-	}
-}
-
-// emitOverride adds a RECURRENCE-ID event under the ID of the slot it
-// replaces, and returns that slot's key. Text it leaves out is taken from
-// its series (m, may be nil).
-func (p *parser) emitOverride(o *vevent, m *vevent) (string, bool) {
-	allDay := o.allDay
-	zone := o.zone
-	if m != nil {
-		allDay, zone = m.allDay, m.zone
-	}
-	rid, isDate, err := p.timeOf(o.rid, zone, allDay)
-	if err != nil {
-		p.warn(o.c, "RECURRENCE-ID: %v; skipped", err)
-		return "", false
-	}
-	if isDate && !allDay && m != nil {
-		rid = time.Date(rid.Year(), rid.Month(), rid.Day(), m.start.Hour(), m.start.Minute(), m.start.Second(), 0, m.zone)
-	}
-	ev := *o
-	if m != nil {
-		if ev.title == "" {
-			ev.title = m.title
-		}
-		if ev.location == "" {
-			ev.location = m.location
-		}
-		if ev.link == "" {
-			ev.link = m.link
-		}
-		if ev.description == "" {
-			ev.description = m.description
-		}
-		if ev.status == "" {
-			ev.status = m.status
-		}
-		if !ev.hasEnd {
-			ev.days, ev.exact = m.days, m.exact
-			if ev.allDay && ev.days < 1 {
-				ev.days = 1
-			}
-		}
-	}
-	k := key(rid, allDay)
-	p.emit(&ev, ev.uid+"/"+k, ev.start, nil)
-	return k, true
-}
-
-// emit adds one occurrence of ev starting at start if it lies in the window.
-// end overrides ev's duration (RDATE periods).
-func (p *parser) emit(ev *vevent, id string, start time.Time, end *time.Time) {
-	var at time.Time
-	if ev.allDay {
-		y, mo, d := start.Date()
-		at = time.Date(y, mo, d, 0, 0, 0, 0, p.loc)
-	} else {
-		at = start.In(p.loc)
-	}
-	if at.Before(p.from) || !at.Before(p.to) {
-		return
-	}
-	if p.nfound%foundChunk == 0 {
-		p.found = append(p.found, make([]occurrence, 0, foundChunk))
-	}
-	last := len(p.found) - 1
-	p.found[last] = append(p.found[last], occurrence{ev: ev, id: id, start: start, end: end, at: at})
-	p.nfound++
-}
-
-// event fills out from o.
-func (p *parser) event(out *feeds.Event, o *occurrence) {
-	ev, start := o.ev, o.start
-	*out = feeds.Event{
-		ID:          o.id,
-		Title:       ev.title,
-		AllDay:      ev.allDay,
-		Location:    ev.location,
-		Link:        ev.link,
-		Description: ev.description,
-		Cancelled:   ev.status == "CANCELLED",
-		Start:       o.at,
-	}
-	if ev.allDay {
-		y, mo, d := start.Date()
-		out.End = time.Date(y, mo, d+ev.days, 0, 0, 0, 0, p.loc)
-	} else {
-		out.End = start.AddDate(0, 0, ev.days).Add(ev.exact).In(p.loc)
-		if o.end != nil && o.end.After(start) {
-			out.End = o.end.In(p.loc)
-		}
-	}
 }

@@ -238,12 +238,22 @@ func TestBrokenEventKeepsOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, evs, []occ{
+		// An unreadable rule keeps the event as its DTSTART.
+		{"badrule/20210601T090000Z", "", "2021-06-01T12:00:00+03:00", "2021-06-01T12:00:00+03:00", false, false},
 		{"ok", "OK", "2021-06-02T12:00:00+03:00", "2021-06-02T12:00:00+03:00", false, false},
 		{"ok2", "OK2", "2021-06-03T12:00:00+03:00", "2021-06-03T12:00:00+03:00", false, false},
 	}, helsinki)
-	// nostart, badrule, baddate, the broken line, the VALARM without END.
-	if len(warnings) != 5 {
-		t.Errorf("got %d warnings, want 5: %v", len(warnings), warnings)
+	// nostart, badrule, baddate, the broken line, the VALARM without END;
+	// each names its event.
+	wantUIDs := []string{"nostart", "baddate", "ok", "ok2", "badrule"}
+	if len(warnings) != len(wantUIDs) {
+		t.Fatalf("got %d warnings, want %d: %v", len(warnings), len(wantUIDs), warnings)
+	}
+	for i, w := range warnings {
+		var cw *Warning
+		if !errors.As(w, &cw) || cw.UID != wantUIDs[i] || !strings.Contains(w.Error(), `"`+wantUIDs[i]+`"`) {
+			t.Errorf("warning %d = %v, want one for UID %q", i, w, wantUIDs[i])
+		}
 	}
 }
 

@@ -27,7 +27,23 @@ type component struct {
 	name     string
 	props    []*prop
 	children []*component
-	line     int // line number of BEGIN, for messages
+	line     int    // line number of BEGIN, for messages
+	notes    []note // lines of this component that were dropped
+}
+
+// note is a problem with one line, reported with the event it belongs to.
+type note struct {
+	line int
+	msg  string
+}
+
+// allNotes returns c's notes and those of its subcomponents (VALARM).
+func (c *component) allNotes() []note {
+	ns := c.notes
+	for _, ch := range c.children {
+		ns = append(ns, ch.allNotes()...)
+	}
+	return ns
 }
 
 // get returns the first property called name, or nil.
@@ -68,8 +84,9 @@ var errNotICalendar = errors.New("not an iCalendar document")
 // lines, unmatched END) and strict where leniency would lose events
 // silently: a body that does not begin with BEGIN:VCALENDAR or that ends
 // before END:VCALENDAR (truncated) is an error. Lines it had to drop are
-// reported as warnings.
-func decode(body []byte) (cals []*component, warnings []error, err error) {
+// noted on the component they were in (so that the warning can name its
+// event); what belongs to no event is returned as warnings.
+func decode(body []byte) (cals []*component, warnings []*Warning, err error) {
 	s := strings.TrimPrefix(string(body), "\uFEFF")
 	lines := unfold(s)
 	// Validity is judged after unfolding: a fold may split a character.
@@ -81,6 +98,16 @@ func decode(body []byte) (cals []*component, warnings []error, err error) {
 
 	var stack []*component
 	sawCalendar := false
+	// A line's problem goes with the innermost component it is in (stack
+	// is not empty): that of an event is reported with its UID.
+	noteAt := func(line int, msg string) {
+		if len(stack) > 1 {
+			top := stack[len(stack)-1]
+			top.notes = append(top.notes, note{line, msg})
+			return
+		}
+		warnings = append(warnings, &Warning{Line: line, Msg: msg})
+	}
 	for _, l := range lines {
 		if strings.TrimSpace(l.text) == "" {
 			continue
@@ -93,7 +120,7 @@ func decode(body []byte) (cals []*component, warnings []error, err error) {
 		}
 		if perr != nil {
 			if len(stack) > 0 {
-				warnings = append(warnings, fmt.Errorf("line %d: %w", l.no, perr))
+				noteAt(l.no, fmt.Sprintf("line dropped: %v", perr))
 			}
 			continue
 		}
@@ -118,7 +145,13 @@ func decode(body []byte) (cals []*component, warnings []error, err error) {
 				i--
 			}
 			if i < 0 {
-				warnings = append(warnings, fmt.Errorf("line %d: END:%s without BEGIN, ignored", l.no, name))
+				if len(stack) > 1 {
+					// A misspelt END (END:VTOOD) closes what is open, as
+					// ical.js reads it: else every later event would be
+					// lost inside it.
+					noteAt(l.no, fmt.Sprintf("END:%s matches no BEGIN: read as END:%s", clip(name, 40), clip(stack[len(stack)-1].name, 40)))
+					stack = stack[:len(stack)-1]
+				}
 				continue
 			}
 			// Children left open (END missing) are dropped: half an event
@@ -127,7 +160,15 @@ func decode(body []byte) (cals []*component, warnings []error, err error) {
 				open := stack[j]
 				parent := stack[j-1]
 				parent.children = removeChild(parent.children, open)
-				warnings = append(warnings, fmt.Errorf("line %d: %s begun on line %d has no END, dropped", l.no, open.name, open.line))
+				msg := fmt.Sprintf("%s begun on line %d has no END (line %d ends %s); dropped", clip(open.name, 40), open.line, l.no, clip(name, 40))
+				switch {
+				case open.name == "VEVENT":
+					warnings = append(warnings, &Warning{UID: strings.TrimSpace(open.text("UID")), Line: open.line, Msg: msg + " with its event"})
+				case j-1 > 0:
+					parent.notes = append(parent.notes, note{open.line, msg})
+				default:
+					warnings = append(warnings, &Warning{Line: open.line, Msg: msg})
+				}
 			}
 			stack = stack[:i]
 		default:

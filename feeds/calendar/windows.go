@@ -105,6 +105,7 @@ func normalizeZoneName(s string) string {
 	}
 	var b strings.Builder
 	space := false
+	s = strings.ReplaceAll(s, " and ", " & ") // "Eastern Time (US and Canada)"
 	for _, r := range strings.ToLower(s) {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '&' {
 			if space && b.Len() > 0 {

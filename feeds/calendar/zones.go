@@ -17,10 +17,11 @@ import (
 // name or display name as Outlook and Exchange write it; the document's own
 // VTIMEZONE, turned into a location; else the caller's zone, with a warning.
 type zones struct {
-	def      *time.Location
-	vtz      map[string]*component // TZID → VTIMEZONE
-	cache    map[string]*time.Location
-	warnings []error
+	def   *time.Location
+	vtz   map[string]*component // TZID → VTIMEZONE
+	cache map[string]*time.Location
+	// unknown is called once for each TZID that could not be resolved.
+	unknown func(tzid string)
 }
 
 func newZones(def *time.Location, cals []*component) *zones {
@@ -53,7 +54,9 @@ func (z *zones) location(tzid string) *time.Location {
 	}
 	l := z.resolve(tzid)
 	if l == nil {
-		z.warnings = append(z.warnings, fmt.Errorf("unknown time zone %q, read in %s", tzid, z.def))
+		if z.unknown != nil {
+			z.unknown(tzid)
+		}
 		l = z.def
 	}
 	z.cache[tzid] = l
@@ -135,14 +138,11 @@ func vtimezoneLocation(tzid string, c *component) *time.Location {
 		}
 		add(start)
 		if rr := o.get("RRULE"); rr != nil {
-			if r, err := buildRule(rr.value, start, false); err == nil {
-				end := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-				next := r.Iterator()
-				for n := 0; n < 1000; n++ {
-					t, ok := next()
-					if !ok || t.After(end) {
-						break
-					}
+			// From 1970 on: rules often start in 1601, and rrule-go
+			// ends a rule 292 years after its start.
+			if r, err := parseRule(rr.value, start, false); err == nil {
+				ts, _ := r.between(time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), 1000)
+				for _, t := range ts {
 					add(t)
 				}
 			}
