@@ -47,6 +47,9 @@ func TestCheckCommand(t *testing.T) {
 		if strings.Contains(stdout+stderr, tc.token) {
 			t.Errorf("the token appears in the output")
 		}
+		if !strings.Contains(stdout, "console") || !strings.Contains(stdout, "not checked") {
+			t.Errorf("the console target is not said to be unchecked: %q", stdout)
+		}
 	}
 	if posts != 0 {
 		t.Errorf("check posted %d times", posts)

@@ -425,7 +425,8 @@ func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 			for _, t := range ts {
 				if t.check == nil {
-					fmt.Fprintf(w, "%s\t%s\tok\t(nothing to check)\n", t.Name, t.Type)
+					// A console or webhook has no way to ask: say so, not "ok".
+					fmt.Fprintf(w, "%s\t%s\tnot checked\t(this type has no credential check; its first post shows whether it works)\n", t.Name, t.Type)
 					continue
 				}
 				cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
