@@ -81,9 +81,13 @@ func (l *linter) duplicateEvents() {
 			at, other = f, e
 		}
 		key := l.eventItem(at)
+		about := "" // a config event is named by the warning's label
+		if at.Source != "config" {
+			about = fmt.Sprintf("event %q ", at.ID)
+		}
 		l.add(RuleDuplicateEvent, key, "", postKeyPrefix("reminder", e.ID),
-			"event %q (%s) has the title %q and start %s of event %q (%s): followers would get every reminder twice; remove one of them",
-			at.ID, source(at), at.Title, at.Start.In(l.Config.Location).Format(stamp), other.ID, source(other))
+			"%shas the title %q and start %s of event %q (%s): followers would get every reminder twice; remove one of them",
+			about, at.Title, at.Start.In(l.Config.Location).Format(stamp), other.ID, source(other))
 	}
 }
 

@@ -135,11 +135,12 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := previewRows(a, plan, cfg.Location)
+			ws := previewWarnings(a, core, plan, now, now.AddDate(0, 0, days))
+			rows := previewRows(a, plan, cfg.Location, ws)
 			if format == "json" {
 				return encodeRows(env.Stdout, rows)
 			}
-			printPreview(env, a, rows, now, days, cfg.Location)
+			printPreview(env, a, rows, now, days, cfg.Location, ws)
 			return nil
 		},
 	}
@@ -195,6 +196,21 @@ func appendRow(b []byte, r previewRow) []byte {
 	if r.Skipped != "" {
 		b = append(b, ",\n    \"skipped\": "...)
 		b = appendJSONString(b, r.Skipped)
+	}
+	if len(r.Warnings) > 0 {
+		b = append(b, ",\n    \"warnings\": ["...)
+		for i, w := range r.Warnings {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, "\n      "...)
+			var j bytes.Buffer
+			enc := json.NewEncoder(&j)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(w) // strings and ints: cannot fail
+			b = append(b, bytes.TrimSuffix(j.Bytes(), []byte("\n"))...)
+		}
+		b = append(b, "\n    ]"...)
 	}
 	return append(b, "\n  }"...)
 }
@@ -289,9 +305,24 @@ type previewRow struct {
 	Length  int    `json:"length"`
 	Limit   int    `json:"limit"`
 	Skipped string `json:"skipped,omitempty"`
+	// Warnings are the lint warnings about this post (see validate).
+	Warnings []validationItem `json:"warnings,omitempty"`
+	lints    []lint.Warning   // the same, for the text output
 }
 
-func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location) []previewRow {
+// previewWarnings are validate's warnings about the posts planned, and
+// about the events known to this preview (remote calendars included).
+func previewWarnings(a *app, core bot.Config, plan map[string][]bot.Scheduled, now, until time.Time) []lint.Warning {
+	posts := []lint.Post{}
+	for _, t := range a.targets {
+		for _, s := range plan[t.Name] {
+			posts = append(posts, lint.Post{Target: t.Name, Key: s.Key, Due: s.Due, Text: s.Text})
+		}
+	}
+	return warnings(a.cfg, bot.NewPlanner(core), a.targets, now, a.bot.Events(now, until), posts)
+}
+
+func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws []lint.Warning) []previewRow {
 	n := 0
 	for _, t := range a.targets {
 		n += len(plan[t.Name])
@@ -299,19 +330,35 @@ func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location) []
 	rows := make([]previewRow, 0, n)
 	for _, t := range a.targets {
 		for _, s := range plan[t.Name] {
+			var mine []validationItem
+			var lints []lint.Warning
+			for _, w := range ws {
+				if w.Concerns(t.Name, s.Key) {
+					mine = append(mine, itemOf(w.Problem, w.Rule))
+					lints = append(lints, w)
+				}
+			}
 			rows = append(rows, previewRow{
 				Due: s.Due.In(loc).Format(time.RFC3339), Target: t.Name, Kind: string(s.Kind), Key: s.Key,
 				Text: s.Text, Length: t.Counter.Length(s.Text), Limit: t.Counter.Limit(), Skipped: s.Skipped,
+				Warnings: mine, lints: lints,
 			})
 		}
 	}
 	return rows
 }
 
-func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, loc *time.Location) {
+func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, loc *time.Location, ws []lint.Warning) {
 	w := bufio.NewWriterSize(env.Stdout, 64<<10) // a write a line was a system call a line
 	defer w.Flush()
 	fmt.Fprintf(w, "Planned from %s for %d days (%s):\n", now.In(loc).Format("2006-01-02 15:04 MST"), days, loc)
+	// What concerns no post shown (an announcement in the past) is said
+	// once, before the posts.
+	for _, wn := range lint.Unique(ws) {
+		if wn.Post == "" {
+			fmt.Fprintf(w, "  %s\n", feeds.CleanText(wn.String()))
+		}
+	}
 	for _, t := range a.targets {
 		var mine []previewRow
 		for _, r := range rows {
@@ -337,6 +384,9 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 			// Never a raw control sequence to a terminal.
 			for _, line := range strings.Split(feeds.CleanText(r.Text), "\n") {
 				fmt.Fprintf(w, "    %s\n", line)
+			}
+			for _, wn := range r.lints {
+				fmt.Fprintf(w, "    %s\n", feeds.CleanText(wn.String()))
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -241,5 +242,61 @@ announcements:
 	}
 	if len(v.Warnings) != 8 {
 		t.Errorf("%d warnings, want 8: %+v", len(v.Warnings), v.Warnings)
+	}
+}
+
+// preview shows each warning under the post it concerns, in text and JSON,
+// and what concerns no post once before the posts.
+func TestPreviewWarnings(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lumobot.yaml")
+	os.WriteFile(path, []byte(lintHead+`events:
+  - {id: a, title: Seminaari, start: 2026-04-10T12:00}
+  - {id: b, title: Seminaari, start: 2026-04-10T12:00}
+  - {id: vanha, title: Kokous, start: 2025-04-10T12:00}
+announcements:
+  - {id: huuto, text: "TERVETULOA KAIKKI MUKAAN NYT", at: 2026-03-05T10:00}
+`+xTarget), 0o600)
+	run := func(format string) string {
+		var out bytes.Buffer
+		code := Run(context.Background(), Env{
+			Args:   []string{"preview", "--config", path, "--state", filepath.Join(t.TempDir(), "s.db"), "--now", lintNow, "--days", "60", "--format", format},
+			Stdout: &out, Stderr: os.Stderr,
+			Getenv: func(string) (string, bool) { return "", false },
+		})
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+		return out.String()
+	}
+	var rows []previewRow
+	if err := json.Unmarshal([]byte(run("json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, r := range rows {
+		for _, w := range r.Warnings {
+			got[r.Key] = append(got[r.Key], w.Rule+" "+w.ID)
+		}
+	}
+	want := map[string][]string{
+		"announcement:huuto:once": {"all-caps huuto"},
+		"reminder:b:1d@09:00":     {"duplicate-event b", "duplicate-text b"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("row warnings %v, want %v", got, want)
+	}
+	text := run("text")
+	for _, want := range []string{
+		"Planned from 2026-03-01 08:00 EET for 60 days (Europe/Helsinki):\n  warning (past): " + path + ":8: event \"vanha\": start:",
+		"    TERVETULOA KAIKKI MUKAAN NYT #LUMOhanke\n    warning (all-caps): " + path + ":10: announcement \"huuto\": text: 4 words",
+		"reminder:b:1d@09:00  (55/280)\n    Muistutus: Seminaari pe 10.4.2026 klo 12.00. #LUMOhanke\n    warning (duplicate-event): " + path + ":7: event \"b\": has the title",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text preview lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Count(text, "warning (") != 4 {
+		t.Errorf("%d warnings in the text, want 4:\n%s", strings.Count(text, "warning ("), text)
 	}
 }
