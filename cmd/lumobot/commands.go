@@ -8,10 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -26,6 +26,8 @@ import (
 	"github.com/lumohanke/lumobot/bot/store"
 	"github.com/lumohanke/lumobot/config"
 	"github.com/lumohanke/lumobot/feeds"
+	"github.com/lumohanke/lumobot/feeds/calendar"
+	"github.com/lumohanke/lumobot/lint"
 )
 
 func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
@@ -133,11 +135,12 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := previewRows(a, plan, cfg.Location)
+			ws := previewWarnings(a, core, plan, now, now.AddDate(0, 0, days))
+			rows := previewRows(a, plan, cfg.Location, ws)
 			if format == "json" {
 				return encodeRows(env.Stdout, rows)
 			}
-			printPreview(env, a, rows, now, days, cfg.Location)
+			printPreview(env, a, rows, now, days, cfg.Location, ws)
 			return nil
 		},
 	}
@@ -193,6 +196,21 @@ func appendRow(b []byte, r previewRow) []byte {
 	if r.Skipped != "" {
 		b = append(b, ",\n    \"skipped\": "...)
 		b = appendJSONString(b, r.Skipped)
+	}
+	if len(r.Warnings) > 0 {
+		b = append(b, ",\n    \"warnings\": ["...)
+		for i, w := range r.Warnings {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, "\n      "...)
+			var j bytes.Buffer
+			enc := json.NewEncoder(&j)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(w) // strings and ints: cannot fail
+			b = append(b, bytes.TrimSuffix(j.Bytes(), []byte("\n"))...)
+		}
+		b = append(b, "\n    ]"...)
 	}
 	return append(b, "\n  }"...)
 }
@@ -287,9 +305,24 @@ type previewRow struct {
 	Length  int    `json:"length"`
 	Limit   int    `json:"limit"`
 	Skipped string `json:"skipped,omitempty"`
+	// Warnings are the lint warnings about this post (see validate).
+	Warnings []validationItem `json:"warnings,omitempty"`
+	lints    []lint.Warning   // the same, for the text output
 }
 
-func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location) []previewRow {
+// previewWarnings are validate's warnings about the posts planned, and
+// about the events known to this preview (remote calendars included).
+func previewWarnings(a *app, core bot.Config, plan map[string][]bot.Scheduled, now, until time.Time) []lint.Warning {
+	posts := []lint.Post{}
+	for _, t := range a.targets {
+		for _, s := range plan[t.Name] {
+			posts = append(posts, lint.Post{Target: t.Name, Key: s.Key, Due: s.Due, Text: s.Text})
+		}
+	}
+	return warnings(a.cfg, bot.NewPlanner(core), a.targets, now, a.bot.Events(now, until), posts)
+}
+
+func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws []lint.Warning) []previewRow {
 	n := 0
 	for _, t := range a.targets {
 		n += len(plan[t.Name])
@@ -297,19 +330,35 @@ func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location) []
 	rows := make([]previewRow, 0, n)
 	for _, t := range a.targets {
 		for _, s := range plan[t.Name] {
+			var mine []validationItem
+			var lints []lint.Warning
+			for _, w := range ws {
+				if w.Concerns(t.Name, s.Key) {
+					mine = append(mine, itemOf(w.Problem, w.Rule))
+					lints = append(lints, w)
+				}
+			}
 			rows = append(rows, previewRow{
 				Due: s.Due.In(loc).Format(time.RFC3339), Target: t.Name, Kind: string(s.Kind), Key: s.Key,
 				Text: s.Text, Length: t.Counter.Length(s.Text), Limit: t.Counter.Limit(), Skipped: s.Skipped,
+				Warnings: mine, lints: lints,
 			})
 		}
 	}
 	return rows
 }
 
-func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, loc *time.Location) {
+func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, loc *time.Location, ws []lint.Warning) {
 	w := bufio.NewWriterSize(env.Stdout, 64<<10) // a write a line was a system call a line
 	defer w.Flush()
 	fmt.Fprintf(w, "Planned from %s for %d days (%s):\n", now.In(loc).Format("2006-01-02 15:04 MST"), days, loc)
+	// What concerns no post shown (an announcement in the past) is said
+	// once, before the posts.
+	for _, wn := range lint.Unique(ws) {
+		if wn.Post == "" {
+			fmt.Fprintf(w, "  %s\n", feeds.CleanText(wn.String()))
+		}
+	}
 	for _, t := range a.targets {
 		var mine []previewRow
 		for _, r := range rows {
@@ -336,68 +385,179 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 			for _, line := range strings.Split(feeds.CleanText(r.Text), "\n") {
 				fmt.Fprintf(w, "    %s\n", line)
 			}
+			for _, wn := range r.lints {
+				fmt.Fprintf(w, "    %s\n", feeds.CleanText(wn.String()))
+			}
 		}
 	}
 }
 
 func validateCmd(g *globals, env Env) *cobra.Command {
-	return &cobra.Command{
+	var nowFlag, format string
+	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the config and every template without posting",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			cfg, log, err := g.setup(env)
+			if format != "text" && format != "json" {
+				return usageError{fmt.Errorf("--format %q: want text or json", format)}
+			}
+			cfg, ws, err := validate(g, env, nowFlag)
+			if format == "json" {
+				if jerr := writeValidation(env.Stdout, cfg, ws, err); jerr != nil {
+					return jerr
+				}
+				return err
+			}
 			if err != nil {
 				return err
 			}
-			ts, err := buildTargets(cfg, nil, log, env)
-			if err != nil {
-				return err
-			}
-			defer closeTargets(ts)
-			core, err := compile(cfg)
-			if err != nil {
-				return err
-			}
-			warnings := warnings(cfg, bot.NewPlanner(core), ts)
-			for _, w := range warnings {
-				fmt.Fprintln(env.Stderr, "warning:", w)
+			for _, w := range ws {
+				fmt.Fprintln(env.Stderr, w)
 			}
 			fmt.Fprintf(env.Stdout, "%s: valid: %d feeds, %d events, %d announcements, %d targets, %d warnings\n",
-				cfg.File, len(cfg.Feeds), len(cfg.Events), len(cfg.Announcements), len(cfg.Targets), len(warnings))
+				cfg.File, len(cfg.Feeds), len(cfg.Events), len(cfg.Announcements), len(cfg.Targets), len(ws))
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&nowFlag, "now", "", "check as if it were this time (default: now), e.g. 2021-05-01T08:00:00+03:00")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
 }
 
-// warnings are what is legal but probably not meant.
-func warnings(cfg *config.Config, pl *bot.Planner, ts []built) []string {
-	var out []string
-	hasEvents := len(cfg.Events) > 0
-	for _, f := range cfg.Feeds {
-		hasEvents = hasEvents || f.Kind == config.KindEvents
+// validate loads, compiles and lints the config. cfg is nil when it could
+// not be read.
+func validate(g *globals, env Env, nowFlag string) (*config.Config, []lint.Warning, error) {
+	cfg, log, err := g.setup(env)
+	if err != nil {
+		return nil, nil, err
 	}
-	if hasEvents && len(cfg.Reminders) == 0 {
-		out = append(out, "reminders: none configured, so events get no reminders unless they list their own")
+	now := env.Now()
+	if nowFlag != "" {
+		t, _, err := config.ParseLocalTime(nowFlag, cfg.Location)
+		if err != nil {
+			return cfg, nil, usageError{fmt.Errorf("--now: %w", err)}
+		}
+		now = t
 	}
-	// An announcement that cannot fit would be shortened or refused.
-	drafts := pl.AnnouncementDrafts()
-	for _, t := range ts {
-		if t.Counter.Limit() == 0 {
+	ts, err := buildTargets(cfg, nil, log, env)
+	if err != nil {
+		return cfg, nil, err
+	}
+	defer closeTargets(ts)
+	core, err := compile(cfg)
+	if err != nil {
+		return cfg, nil, err
+	}
+	pl := bot.NewPlanner(core)
+	return cfg, lint.Unique(warnings(cfg, pl, ts, now, localEvents(cfg, core, pl, now, log), nil)), nil
+}
+
+// localEvents are the config's events and those of calendars read from
+// local files; remote calendars are not fetched by validate.
+func localEvents(cfg *config.Config, core bot.Config, pl *bot.Planner, now time.Time, log *slog.Logger) []bot.Event {
+	evs := pl.ConfigEvents()
+	for _, f := range core.Feeds {
+		if f.Kind != bot.FeedEvents || strings.Contains(f.Source, "://") {
 			continue
 		}
-		posts, errs := pl.Render(drafts, t.Name, nil)
-		for _, err := range errs {
-			out = append(out, err.Error())
+		body, err := readCapped(f.Source, f.MaxBytes)
+		if err != nil {
+			log.Warn("calendar not read for the checks", "feed", f.Name, "error", err)
+			continue
 		}
-		for _, p := range posts {
-			if n := t.Counter.Length(p.Text); n > t.Counter.Limit() {
-				out = append(out, fmt.Sprintf("%s: %d characters as %s counts them, over its limit of %d: it will be shortened with …", p.Key, n, t.Name, t.Counter.Limit()))
+		got, _, err := calendar.ParseWithWarnings(body, cfg.Location, now.Add(-24*time.Hour), now.Add(lint.Horizon+pl.MaxLead()))
+		if err != nil {
+			log.Warn("calendar not read for the checks", "feed", f.Name, "error", err)
+			continue
+		}
+		evs = append(evs, pl.CalendarEvents(f, got)...)
+	}
+	return evs
+}
+
+// readCapped reads at most limit bytes of a file (0: the feeds' default).
+func readCapped(path string, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = 10 << 20
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: over %d bytes", path, limit)
+	}
+	return b, nil
+}
+
+// warnings are what is legal but probably not meant (package lint). posts
+// nil plans them from events for a year after now.
+func warnings(cfg *config.Config, pl *bot.Planner, ts []built, now time.Time, events []bot.Event, posts []lint.Post) []lint.Warning {
+	targets := make([]lint.Target, len(ts))
+	for i, t := range ts {
+		targets[i] = lint.Target{Name: t.Name, Type: t.Type, Counter: t.Counter}
+	}
+	return lint.Check(lint.Input{Config: cfg, Planner: pl, Targets: targets, Now: now, Events: events, Posts: posts})
+}
+
+// validationItem is one error or warning of `validate --format json`.
+type validationItem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Key     string `json:"key"`
+	ID      string `json:"id,omitempty"`
+	Env     string `json:"env,omitempty"`
+	Rule    string `json:"rule,omitempty"`
+	Message string `json:"message"`
+}
+
+func itemOf(p config.Problem, rule string) validationItem {
+	return validationItem{File: p.File, Line: p.Line, Key: p.Key, ID: p.ID, Env: p.Env, Rule: rule, Message: p.Message}
+}
+
+// writeValidation prints `validate --format json`: the config's errors
+// when err is one, else its warnings. Another error is left to the caller.
+func writeValidation(w io.Writer, cfg *config.Config, ws []lint.Warning, err error) error {
+	out := struct {
+		Valid    bool             `json:"valid"`
+		Errors   []validationItem `json:"errors"`
+		Warnings []validationItem `json:"warnings"`
+	}{Valid: err == nil, Errors: []validationItem{}, Warnings: []validationItem{}}
+	var ce *config.Error
+	switch {
+	case errors.As(err, &ce):
+		for _, p := range ce.Details {
+			out.Errors = append(out.Errors, itemOf(p, ""))
+		}
+		if len(ce.Details) == 0 { // problems found outside config (targets)
+			for _, msg := range ce.Problems {
+				out.Errors = append(out.Errors, validationItem{File: ce.File, Message: msg})
 			}
 		}
+	case err != nil:
+		var ue usageError
+		if !errors.As(err, &ue) {
+			return nil // not the config's fault: exit 1 with the error alone
+		}
+		file := ""
+		if cfg != nil {
+			file = cfg.File
+		}
+		out.Errors = append(out.Errors, validationItem{File: file, Message: err.Error()})
 	}
-	sort.Strings(out)
-	return out
+	for _, wn := range ws {
+		out.Warnings = append(out.Warnings, itemOf(wn.Problem, wn.Rule))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
 }
 
 func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {

@@ -211,7 +211,7 @@ targets:
 		{"version", []string{"version"}, 0, "", "lumobot "},
 		{"validate ok", []string{"validate", "--config", "good.yaml"}, 0, "", "valid"},
 		{"validate warns about an announcement too long for X", []string{"validate", "--config", "long.yaml"}, 0,
-			"warning: announcement:pitka: 3", "1 warnings"},
+			"warning (too-long): long.yaml:4: announcement \"pitka\": text: 3", "1 warnings"},
 		{"validate unknown key", []string{"validate", "--config", "bad.yaml"}, 2, "schedule.pol: unknown key", ""},
 		{"run unknown key", []string{"run", "--once", "--config", "bad.yaml"}, 2, "schedule.pol: unknown key", ""},
 		{"missing config", []string{"validate", "--config", "nope.yaml"}, 2, "nope.yaml", ""},

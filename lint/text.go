@@ -1,0 +1,176 @@
+package lint
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/rivo/uniseg"
+)
+
+// The accessibility rules read a post's text as a screen reader and a
+// follower scanning a timeline would. Each returns one message a finding,
+// without the post's place: Check adds that.
+
+// urlRe finds links, so that the text rules neither read a URL's path as
+// words nor its fragment as a hashtag.
+var urlRe = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"]+`)
+
+// hashtagRe is a hashtag as the platforms link one: # and letters, digits
+// or underscores, not inside a word.
+var hashtagRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_&/#])(#[\p{L}\p{N}_]+)`)
+
+// minCapsRun is how many words in capitals in a row read as shouting.
+const minCapsRun = 4
+
+// allCaps finds runs of four or more words written in capitals: screen
+// readers may spell them letter by letter, and everyone reads them as
+// shouting. A word is in capitals when it has a letter and no lower-case
+// letter; a URL, a hashtag or a word without letters ends a run, so
+// acronyms beside each other ("LUMO THL STM") stay below the limit.
+func allCaps(text string) []string {
+	var out []string
+	var run []string
+	flush := func() {
+		if len(run) >= minCapsRun {
+			out = append(out, fmt.Sprintf("%d words in capitals in a row (%q): screen readers may spell them out letter by letter and readers take them as shouting; write them in normal case", len(run), strings.Join(run, " ")))
+		}
+		run = run[:0]
+	}
+	for _, field := range strings.Fields(urlRe.ReplaceAllString(text, " \x00 ")) {
+		word := strings.TrimFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+		if strings.HasPrefix(field, "#") || word == "" || !capitals(word) {
+			flush()
+			continue
+		}
+		run = append(run, word)
+	}
+	flush()
+	return out
+}
+
+func capitals(word string) bool {
+	letter := false
+	for _, r := range word {
+		if unicode.IsLower(r) {
+			return false
+		}
+		letter = letter || unicode.IsLetter(r)
+	}
+	return letter
+}
+
+// maxLowerHashtag is the longest all-lower-case hashtag taken for one word.
+// The heuristic: Finnish compounds make long single words, but a hashtag of
+// 13 or more letters with no capital is nearly always several words run
+// together (#lastensuojelunkehittäminen), which a screen reader reads as
+// one unpronounceable word. CamelCase lets it read the words.
+const maxLowerHashtag = 12
+
+// hashtagCase finds long hashtags written all in lower case.
+func hashtagCase(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range hashtagRe.FindAllStringSubmatch(urlRe.ReplaceAllString(text, " "), -1) {
+		tag := m[1]
+		letters, lower := 0, true
+		for _, r := range tag[1:] {
+			if unicode.IsLetter(r) {
+				letters++
+			}
+			if unicode.IsUpper(r) || unicode.IsTitle(r) {
+				lower = false
+			}
+		}
+		if !lower || letters <= maxLowerHashtag || seen[tag] {
+			continue
+		}
+		seen[tag] = true
+		out = append(out, fmt.Sprintf("hashtag %s is %d letters in lower case: screen readers read it as one word; write each word with a capital (CamelCase), e.g. #LastensuojelunKehittäminen", tag, letters))
+	}
+	return out
+}
+
+// minEmojiRun is how many emoji in a row a screen reader reads out one by
+// one ("party popper, party popper, party popper") before the text goes on.
+const minEmojiRun = 3
+
+// emojiRun finds three or more emoji in a row (spaces between them do not
+// break a run). An emoji is one grapheme cluster (a skin tone, a ZWJ
+// family or a flag counts once).
+func emojiRun(text string) []string {
+	var out []string
+	var run []string
+	flush := func() {
+		if len(run) >= minEmojiRun {
+			out = append(out, fmt.Sprintf("%d emoji in a row (%s): screen readers read out every one of them; keep one or two", len(run), strings.Join(run, "")))
+		}
+		run = run[:0]
+	}
+	g := uniseg.NewGraphemes(text)
+	for g.Next() {
+		c := g.Str()
+		switch {
+		case isEmoji(c):
+			run = append(run, c)
+		case strings.TrimSpace(c) == "":
+			// a space between emoji does not end the run
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// isEmoji reports whether a grapheme cluster shows as an emoji: it asks for
+// emoji presentation (U+FE0F, a keycap), is a flag, or starts with a
+// pictograph from the blocks where Unicode's Extended_Pictographic
+// characters live. An approximation of the property, enough for a warning.
+func isEmoji(c string) bool {
+	if strings.ContainsRune(c, '\uFE0F') || strings.ContainsRune(c, '\u20E3') {
+		return true
+	}
+	r := []rune(c)[0]
+	switch {
+	case r >= 0x1F1E6 && r <= 0x1F1FF: // regional indicators: flags
+		return true
+	case r >= 0x1F000 && r <= 0x1FAFF:
+		return true
+	case r >= 0x2600 && r <= 0x27BF: // miscellaneous symbols, dingbats
+		return true
+	case r >= 0x2300 && r <= 0x23FF, r >= 0x2B00 && r <= 0x2BFF:
+		return true
+	}
+	return false
+}
+
+// vagueLinkWords introduce a link without saying where it goes. A follower
+// using a screen reader, or scanning the post, hears "here" and a URL.
+var vagueLinkWords = map[string]bool{
+	"tästä": true, "klikkaa": true, // fi
+	"här": true, "klicka": true, // sv
+	"here": true, "click": true, // en
+}
+
+// linkText finds links whose only introduction is a word such as "tästä"
+// or "click": the word right before the link (punctuation such as ":" or
+// "→" aside) is one of vagueLinkWords.
+func linkText(text string) []string {
+	var out []string
+	for _, loc := range urlRe.FindAllStringIndex(text, -1) {
+		before := strings.Fields(text[:loc[0]])
+		for len(before) > 0 && strings.IndexFunc(before[len(before)-1], unicode.IsLetter) < 0 {
+			before = before[:len(before)-1] // ":", "→", "-"
+		}
+		if len(before) == 0 {
+			continue
+		}
+		word := strings.ToLower(strings.TrimFunc(before[len(before)-1], func(r rune) bool { return !unicode.IsLetter(r) }))
+		if vagueLinkWords[word] {
+			out = append(out, fmt.Sprintf("link %s is introduced only by %q: say what it leads to (\"Ohjelma ja ilmoittautuminen: %s\")", text[loc[0]:loc[1]], word, text[loc[0]:loc[1]]))
+		}
+	}
+	return out
+}
