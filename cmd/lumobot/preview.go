@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/render"
+	"github.com/lumohanke/lumobot/bot/store"
+	"github.com/lumohanke/lumobot/config"
+	"github.com/lumohanke/lumobot/feeds"
+	"github.com/lumohanke/lumobot/lint"
+	"github.com/spf13/cobra"
+)
+
+func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
+	var (
+		nowFlag string
+		days    int
+		format  string
+	)
+	cmd := &cobra.Command{
+		Use:   "preview",
+		Short: "Print the posts planned from --now for --days, per target; writes and posts nothing",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if format != "text" && format != "json" {
+				return usageError{fmt.Errorf("--format %q: want text or json", format)}
+			}
+			if days < 1 || days > 3660 {
+				return usageError{fmt.Errorf("--days %d: want 1 to 3660", days)}
+			}
+			cfg, log, err := g.setup(env)
+			if err != nil {
+				return err
+			}
+			now := env.Now()
+			if nowFlag != "" {
+				t, _, err := config.ParseLocalTime(nowFlag, cfg.Location)
+				if err != nil {
+					return usageError{fmt.Errorf("--now: %w", err)}
+				}
+				now = t
+			}
+			core, err := compile(cfg)
+			if err != nil {
+				return err
+			}
+			st, cleanup, err := openForReading(cfg.State, env.Now, cfg.StateKey)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			a, err := newApp(cfg, core, st, log, env, nil)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			plan, err := a.bot.Preview(ctx, now, now.AddDate(0, 0, days), true)
+			if err != nil {
+				return err
+			}
+			ws := previewWarnings(a, core, plan, now, now.AddDate(0, 0, days))
+			rows := previewRows(a, plan, cfg.Location, ws)
+			if format == "json" {
+				return encodeRows(env.Stdout, rows)
+			}
+			printPreview(env, a, rows, now, days, cfg.Location, ws)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&nowFlag, "now", "", "plan as if it were this time (default: now), e.g. 2021-05-01T08:00:00+03:00")
+	cmd.Flags().IntVar(&days, "days", 14, "how many days ahead")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
+
+// encodeRows writes rows as one JSON array, byte for byte as a json.Encoder
+// with SetIndent("", "  ") and SetEscapeHTML(false) would, but a row at a
+// time and without reflection: for a year's preview the encoder built tens
+// of megabytes in memory, and indented them into a second copy, before
+// writing a byte.
+func encodeRows(w io.Writer, rows []previewRow) error {
+	if len(rows) == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var buf []byte
+	bw.WriteString("[\n")
+	for i, r := range rows {
+		buf = appendRow(buf[:0], r)
+		if i < len(rows)-1 {
+			buf = append(buf, ",\n"...)
+		}
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n]\n")
+	return bw.Flush()
+}
+
+// appendRow appends r as encodeRows writes it: the object indented by two
+// spaces, its fields by four, fields in previewRow's order.
+func appendRow(b []byte, r previewRow) []byte {
+	b = append(b, "  {\n    \"due\": "...)
+	b = appendJSONString(b, r.Due)
+	b = append(b, ",\n    \"target\": "...)
+	b = appendJSONString(b, r.Target)
+	b = append(b, ",\n    \"kind\": "...)
+	b = appendJSONString(b, r.Kind)
+	b = append(b, ",\n    \"key\": "...)
+	b = appendJSONString(b, r.Key)
+	b = append(b, ",\n    \"text\": "...)
+	b = appendJSONString(b, r.Text)
+	b = append(b, ",\n    \"length\": "...)
+	b = strconv.AppendInt(b, int64(r.Length), 10)
+	b = append(b, ",\n    \"limit\": "...)
+	b = strconv.AppendInt(b, int64(r.Limit), 10)
+	if r.Skipped != "" {
+		b = append(b, ",\n    \"skipped\": "...)
+		b = appendJSONString(b, r.Skipped)
+	}
+	if len(r.Warnings) > 0 {
+		b = append(b, ",\n    \"warnings\": ["...)
+		for i, w := range r.Warnings {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, "\n      "...)
+			var j bytes.Buffer
+			enc := json.NewEncoder(&j)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(w) // strings and ints: cannot fail
+			b = append(b, bytes.TrimSuffix(j.Bytes(), []byte("\n"))...)
+		}
+		b = append(b, "\n    ]"...)
+	}
+	return append(b, "\n  }"...)
+}
+
+// appendJSONString appends s quoted as encoding/json does without HTML
+// escaping. Only ASCII needs escaping in valid UTF-8; a string with invalid
+// UTF-8, U+2028, U+2029 or DEL is left to encoding/json itself.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == 0x7f {
+				return appendJSONStringSlow(b, s)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || r == '\u2028' || r == '\u2029' {
+			return appendJSONStringSlow(b, s)
+		}
+		i += size
+	}
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '\\', '"':
+			b = append(b, '\\', c)
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendJSONStringSlow(b []byte, s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+// openForReading opens the state without creating it: preview must not
+// write, so a missing state is read as an empty one in a temporary file.
+func openForReading(path string, now func() time.Time, key []byte) (*store.Store, func(), error) {
+	if _, err := os.Stat(path); err == nil {
+		st, err := store.Open(path, store.Options{Now: now, Key: key})
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, func() { st.Close() }, nil
+	}
+	dir, err := os.MkdirTemp("", "lumobot-preview-")
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(filepath.Join(dir, "empty.db"), store.Options{Now: now})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); os.RemoveAll(dir) }, nil
+}
+
+// previewRow is one line of `preview --format json`.
+type previewRow struct {
+	Due     string `json:"due"`
+	Target  string `json:"target"`
+	Kind    string `json:"kind"`
+	Key     string `json:"key"`
+	Text    string `json:"text"`
+	Length  int    `json:"length"`
+	Limit   int    `json:"limit"`
+	Skipped string `json:"skipped,omitempty"`
+	// Warnings are the lint warnings about this post (see validate).
+	Warnings []validationItem `json:"warnings,omitempty"`
+	lints    []lint.Warning   // the same, for the text output
+}
+
+// previewWarnings are validate's warnings about the posts planned, and
+// about the events known to this preview (remote calendars included).
+func previewWarnings(a *app, core bot.Config, plan map[string][]bot.Scheduled, now, until time.Time) []lint.Warning {
+	posts := []lint.Post{}
+	for _, t := range a.targets {
+		for _, s := range plan[t.Name] {
+			posts = append(posts, lint.Post{Target: t.Name, Key: s.Key, Due: s.Due, Text: s.Text})
+		}
+	}
+	return warnings(a.cfg, bot.NewPlanner(core), a.targets, now, a.bot.Events(now, until), posts)
+}
+
+func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws []lint.Warning) []previewRow {
+	n := 0
+	for _, t := range a.targets {
+		n += len(plan[t.Name])
+	}
+	rows := make([]previewRow, 0, n)
+	for _, t := range a.targets {
+		for _, s := range plan[t.Name] {
+			var mine []validationItem
+			var lints []lint.Warning
+			for _, w := range ws {
+				if w.Concerns(t.Name, s.Key) {
+					mine = append(mine, itemOf(w.Problem, w.Rule))
+					lints = append(lints, w)
+				}
+			}
+			rows = append(rows, previewRow{
+				Due: s.Due.In(loc).Format(time.RFC3339), Target: t.Name, Kind: string(s.Kind), Key: s.Key,
+				Text: s.Text, Length: t.Counter.Length(s.Text), Limit: t.Counter.Limit(), Skipped: s.Skipped,
+				Warnings: mine, lints: lints,
+			})
+		}
+	}
+	return rows
+}
+
+func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, loc *time.Location, ws []lint.Warning) {
+	w := bufio.NewWriterSize(env.Stdout, 64<<10) // a write a line was a system call a line
+	defer w.Flush()
+	fmt.Fprintf(w, "Planned from %s for %d days (%s):\n", now.In(loc).Format("2006-01-02 15:04 MST"), days, loc)
+	// What concerns no post shown (an announcement in the past) is said
+	// once, before the posts.
+	for _, wn := range lint.Unique(ws) {
+		if wn.Post == "" {
+			fmt.Fprintf(w, "  %s\n", feeds.CleanText(wn.String()))
+		}
+	}
+	for _, t := range a.targets {
+		var mine []previewRow
+		for _, r := range rows {
+			if r.Target == t.Name {
+				mine = append(mine, r)
+			}
+		}
+		fmt.Fprintf(w, "\n%s (%s): %d posts\n", t.Name, t.Type, len(mine))
+		if !t.limitKnown {
+			fmt.Fprintf(w, "  (the platform's own limit is not known yet: counted with the default %d; `lumobot run` asks it and keeps it in the state)\n", t.Counter.Limit())
+		}
+		for _, r := range mine {
+			due, _ := time.Parse(time.RFC3339, r.Due)
+			limit := "no limit"
+			if r.Limit > 0 {
+				limit = fmt.Sprintf("%d/%d", r.Length, r.Limit)
+			}
+			status := ""
+			if r.Skipped != "" {
+				status = "  SKIPPED: " + r.Skipped
+			}
+			fmt.Fprintf(w, "\n  %s %s  %s  %s  (%s)%s\n", render.Weekday(due.In(loc), "fi"), due.In(loc).Format("2006-01-02 15:04"), r.Kind, r.Key, limit, status)
+			// Never a raw control sequence to a terminal.
+			for _, line := range strings.Split(feeds.CleanText(r.Text), "\n") {
+				fmt.Fprintf(w, "    %s\n", line)
+			}
+			for _, wn := range r.lints {
+				fmt.Fprintf(w, "    %s\n", feeds.CleanText(wn.String()))
+			}
+		}
+	}
+}

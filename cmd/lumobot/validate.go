@@ -1,0 +1,186 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/config"
+	"github.com/lumohanke/lumobot/feeds/calendar"
+	"github.com/lumohanke/lumobot/lint"
+	"github.com/spf13/cobra"
+)
+
+func validateCmd(g *globals, env Env) *cobra.Command {
+	var nowFlag, format string
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Check the config and every template without posting",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if format != "text" && format != "json" {
+				return usageError{fmt.Errorf("--format %q: want text or json", format)}
+			}
+			cfg, ws, err := validate(g, env, nowFlag)
+			if format == "json" {
+				if jerr := writeValidation(env.Stdout, cfg, ws, err); jerr != nil {
+					return jerr
+				}
+				return err
+			}
+			if err != nil {
+				return err
+			}
+			for _, w := range ws {
+				fmt.Fprintln(env.Stderr, w)
+			}
+			fmt.Fprintf(env.Stdout, "%s: valid: %d feeds, %d events, %d announcements, %d targets, %d warnings\n",
+				cfg.File, len(cfg.Feeds), len(cfg.Events), len(cfg.Announcements), len(cfg.Targets), len(ws))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&nowFlag, "now", "", "check as if it were this time (default: now), e.g. 2021-05-01T08:00:00+03:00")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
+
+// validate loads, compiles and lints the config. cfg is nil when it could
+// not be read.
+func validate(g *globals, env Env, nowFlag string) (*config.Config, []lint.Warning, error) {
+	cfg, log, err := g.setup(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := env.Now()
+	if nowFlag != "" {
+		t, _, err := config.ParseLocalTime(nowFlag, cfg.Location)
+		if err != nil {
+			return cfg, nil, usageError{fmt.Errorf("--now: %w", err)}
+		}
+		now = t
+	}
+	ts, err := buildTargets(cfg, nil, log, env)
+	if err != nil {
+		return cfg, nil, err
+	}
+	defer closeTargets(ts)
+	core, err := compile(cfg)
+	if err != nil {
+		return cfg, nil, err
+	}
+	pl := bot.NewPlanner(core)
+	return cfg, lint.Unique(warnings(cfg, pl, ts, now, localEvents(cfg, core, pl, now, log), nil)), nil
+}
+
+// localEvents are the config's events and those of calendars read from
+// local files; remote calendars are not fetched by validate.
+func localEvents(cfg *config.Config, core bot.Config, pl *bot.Planner, now time.Time, log *slog.Logger) []bot.Event {
+	evs := pl.ConfigEvents()
+	for _, f := range core.Feeds {
+		if f.Kind != bot.FeedEvents || strings.Contains(f.Source, "://") {
+			continue
+		}
+		body, err := readCapped(f.Source, f.MaxBytes)
+		if err != nil {
+			log.Warn("calendar not read for the checks", "feed", f.Name, "error", err)
+			continue
+		}
+		got, _, err := calendar.ParseWithWarnings(body, cfg.Location, now.Add(-24*time.Hour), now.Add(lint.Horizon+pl.MaxLead()))
+		if err != nil {
+			log.Warn("calendar not read for the checks", "feed", f.Name, "error", err)
+			continue
+		}
+		evs = append(evs, pl.CalendarEvents(f, got)...)
+	}
+	return evs
+}
+
+// readCapped reads at most limit bytes of a file (0: the feeds' default).
+func readCapped(path string, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = 10 << 20
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: over %d bytes", path, limit)
+	}
+	return b, nil
+}
+
+// warnings are what is legal but probably not meant (package lint). posts
+// nil plans them from events for a year after now.
+func warnings(cfg *config.Config, pl *bot.Planner, ts []built, now time.Time, events []bot.Event, posts []lint.Post) []lint.Warning {
+	targets := make([]lint.Target, len(ts))
+	for i, t := range ts {
+		targets[i] = lint.Target{Name: t.Name, Type: t.Type, Counter: t.Counter}
+	}
+	return lint.Check(lint.Input{Config: cfg, Planner: pl, Targets: targets, Now: now, Events: events, Posts: posts})
+}
+
+// validationItem is one error or warning of `validate --format json`.
+type validationItem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Key     string `json:"key"`
+	ID      string `json:"id,omitempty"`
+	Env     string `json:"env,omitempty"`
+	Rule    string `json:"rule,omitempty"`
+	Message string `json:"message"`
+}
+
+func itemOf(p config.Problem, rule string) validationItem {
+	return validationItem{File: p.File, Line: p.Line, Key: p.Key, ID: p.ID, Env: p.Env, Rule: rule, Message: p.Message}
+}
+
+// writeValidation prints `validate --format json`: the config's errors
+// when err is one, else its warnings. Another error is left to the caller.
+func writeValidation(w io.Writer, cfg *config.Config, ws []lint.Warning, err error) error {
+	out := struct {
+		Valid    bool             `json:"valid"`
+		Errors   []validationItem `json:"errors"`
+		Warnings []validationItem `json:"warnings"`
+	}{Valid: err == nil, Errors: []validationItem{}, Warnings: []validationItem{}}
+	var ce *config.Error
+	switch {
+	case errors.As(err, &ce):
+		for _, p := range ce.Details {
+			out.Errors = append(out.Errors, itemOf(p, ""))
+		}
+		if len(ce.Details) == 0 { // problems found outside config (targets)
+			for _, msg := range ce.Problems {
+				out.Errors = append(out.Errors, validationItem{File: ce.File, Message: msg})
+			}
+		}
+	case err != nil:
+		var ue usageError
+		if !errors.As(err, &ue) {
+			return nil // not the config's fault: exit 1 with the error alone
+		}
+		file := ""
+		if cfg != nil {
+			file = cfg.File
+		}
+		out.Errors = append(out.Errors, validationItem{File: file, Message: err.Error()})
+	}
+	for _, wn := range ws {
+		out.Warnings = append(out.Warnings, itemOf(wn.Problem, wn.Rule))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
