@@ -60,7 +60,7 @@ func TestStatusPage(t *testing.T) {
 		`Syy: vanhentunut ennen julkaisua`,
 		`Syöte tapahtumat`,
 		`Edellinen virhe`,              // uutiset recovered after its error
-		`Ei suunniteltuja julkaisuja.`, // teams
+		`Ei suunniteltuja julkaisuja kohteisiin: teams`,
 		`Ei vielä julkaisuja.`,
 		`Virheet (2)`,
 		`https://example.fi/sytyketta`, // link not in the text is shown
