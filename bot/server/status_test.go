@@ -59,7 +59,7 @@ func TestStatusPage(t *testing.T) {
 		`<p class="reason">Syy: x: 403 Forbidden`,
 		`Syy: vanhentunut ennen julkaisua`,
 		`Syöte tapahtumat`,
-		`Edellinen virhe`,              // uutiset recovered after its error
+		`Edellinen virhe`, // uutiset recovered after its error
 		`Ei suunniteltuja julkaisuja kohteisiin: teams`,
 		`Ei vielä julkaisuja.`,
 		`Virheet (2)`,
