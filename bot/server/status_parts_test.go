@@ -380,7 +380,7 @@ func TestUpcomingOneList(t *testing.T) {
 	if !strings.Contains(body, "Ei suunniteltuja julkaisuja kohteisiin: bluesky") {
 		t.Error("page does not say bluesky has nothing planned")
 	}
-	for _, want := range []string{"<li>mastodon</li>", "<li>teams</li>", `<li>x <span class="rel"><time datetime="2021-05-05T11:30:00&#43;03:00">ke 5.5.2021 klo 11.30</time>`} {
+	for _, want := range []string{"<li>mastodon</li>", "<li>teams</li>", `<li>x <span class="due"><time datetime="2021-05-05T11:30:00&#43;03:00">ke 5.5.2021 klo 11.30</time> <span class="rel">(1 t 30 min kuluttua)</span></span></li>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %s", want)
 		}
