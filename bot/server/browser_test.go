@@ -152,7 +152,7 @@ func browseTroubled(t *testing.T, bin, artifacts string) {
 			flooded: "max_per_hour is holding posts for: mastodon",
 			why:     "The state cannot record deliveries, so sending is held:",
 			reason:  "Reason: missed while lumobot was not running: event already started",
-			shots:   []struct{ name, size string }{{"status-troubled-en-desktop.png", "1280,1400"}},
+			shots:   []struct{ name, size string }{{"status-troubled-en-desktop.png", "1280,2600"}},
 		},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {

@@ -136,7 +136,7 @@ func TestStatusParts(t *testing.T) {
 			},
 			calm: map[string]any{"config.reload_error": nil, "config.reload_error_at": nil, "config.loaded_at": nil},
 			html: []string{
-				`<p class="banner alert" role="alert" id="reload-error"><strong>Asetustiedostossa on virhe; käytössä on edellinen versio.</strong> <span class="reason-text">lumobot.yaml:3: timezone: unknown zone Mars/Olympus</span> <time datetime="2021-05-05T09:00:00&#43;03:00">ke 5.5.2021 klo 9.00</time>`,
+				`<p class="banner alert" role="alert" id="reload-error"><strong>Asetustiedostossa on virhe; käytössä on edellinen versio.</strong> <span class="reason-text">lumobot.yaml:3: timezone: unknown zone Mars/Olympus</span> <span class="when"><time datetime="2021-05-05T09:00:00&#43;03:00">ke 5.5.2021 klo 9.00</time>`,
 				`Asetukset <span class="url">/etc/lumobot.yaml</span> · ladattu <time datetime="2021-05-03T08:00:00&#43;03:00">ma 3.5.2021 klo 8.00</time>`,
 			},
 		},
