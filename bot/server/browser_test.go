@@ -32,18 +32,7 @@ func TestBrowserStatusPage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	snap := realisticSnapshot(helsinki(t))
-	ln := listen(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- New(Options{Now: testClock, Snapshot: func(context.Context) (Snapshot, error) { return snap, nil }}).Serve(ctx, ln)
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	url := "http://" + ln.Addr().String() + "/"
+	url := serveSnapshot(t, realisticSnapshot(helsinki(t)))
 
 	// What the browser made of the page, after parsing and any script.
 	dom := chromium(t, bin, "--window-size=390,844", "--dump-dom", url)
@@ -68,7 +57,7 @@ func TestBrowserStatusPage(t *testing.T) {
 		"Muistutus: LUMO-hankkeen kehittäjäryhmä ke 5.5.2021 klo 13.30–15.00.",
 		"ke 5.5.2021 klo 12.30 (2 t 30 min kuluttua)",
 		"x: 403 Forbidden: You are not permitted to perform this action",
-		"Ei suunniteltuja julkaisuja.",
+		"Ei suunniteltuja julkaisuja kohteisiin: teams",
 		scriptText, // the hostile text, shown as text
 	} {
 		if !strings.Contains(seen, want) {
@@ -115,22 +104,197 @@ func TestBrowserStatusPage(t *testing.T) {
 		{"status-desktop.png", "1280,1000"},
 		{"status-dark.png", "390,844"},
 	} {
-		path, err := filepath.Abs(filepath.Join(artifacts, shot.name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(path)
-		args := []string{"--window-size=" + shot.size, "--hide-scrollbars", "--screenshot=" + path}
-		if strings.Contains(shot.name, "dark") {
-			args = append(args, "--force-dark-mode", "--blink-settings=preferredColorScheme=0")
-		}
-		chromium(t, bin, append(args, url)...)
-		if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
-			t.Errorf("screenshot %s not written: %v", path, err)
-		} else {
-			t.Logf("screenshot: %s", path)
-		}
+		screenshot(t, bin, artifacts, shot.name, shot.size, url)
 	}
+
+	t.Run("troubled", func(t *testing.T) { browseTroubled(t, bin, artifacts) })
+}
+
+// browseTroubled opens the page of a bot in trouble (paused, a rejected
+// reload, a flooded target, a state that cannot record, a retrying
+// delivery, skipped posts, feed warnings) in each language.
+func browseTroubled(t *testing.T, bin, artifacts string) {
+	loc := helsinki(t)
+	for _, tc := range []struct {
+		lang                         string
+		h1, retrying, upcoming       string
+		reload, paused, flooded, why string
+		reason                       string // a skipped row's reason, translated
+		shots                        []struct{ name, size string }
+	}{
+		{
+			lang: "fi", h1: "lumobotin tila", retrying: "Yritetään uudelleen", upcoming: "Seuraavat julkaisut",
+			reload:  "Asetustiedostossa on virhe; käytössä on edellinen versio.",
+			paused:  "Tauolla: mitään ei julkaista ennen kuin asetuksissa on paused: false.",
+			flooded: "max_per_hour pidättää julkaisuja kohteissa: mastodon",
+			why:     "Tila ei voi kirjata julkaisuja, joten lähettäminen on pysäytetty:",
+			reason:  "Syy: jäi väliin, kun lumobot ei ollut käynnissä: tapahtuma oli jo alkanut",
+			shots: []struct{ name, size string }{
+				{"status-troubled.png", "390,844"},
+				{"status-troubled-full.png", "390,6000"},
+				{"status-troubled-desktop.png", "1280,1400"},
+				{"status-troubled-dark.png", "390,844"},
+			},
+		},
+		{
+			lang: "sv", h1: "lumobots status", retrying: "Försöker igen", upcoming: "Kommande inlägg",
+			reload:  "Inställningsfilen har ett fel; den föregående versionen används.",
+			paused:  "Pausad: inget publiceras förrän inställningarna säger paused: false.",
+			flooded: "max_per_hour håller tillbaka inlägg till: mastodon",
+			why:     "Tillståndet kan inte registrera leveranser, så sändningen har stoppats:",
+			reason:  "Orsak: missades medan lumobot inte var igång: evenemanget hade redan börjat",
+			shots:   []struct{ name, size string }{{"status-troubled-sv.png", "390,844"}},
+		},
+		{
+			lang: "en", h1: "lumobot status", retrying: "Retrying", upcoming: "Upcoming posts",
+			reload:  "The config file has an error; the previous version is in use.",
+			paused:  "Paused: nothing is posted until the config says paused: false.",
+			flooded: "max_per_hour is holding posts for: mastodon",
+			why:     "The state cannot record deliveries, so sending is held:",
+			reason:  "Reason: missed while lumobot was not running: event already started",
+			shots:   []struct{ name, size string }{{"status-troubled-en-desktop.png", "1280,2600"}},
+		},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			snap := troubledSnapshot(loc)
+			snap.Language = tc.lang
+			url := serveSnapshot(t, snap)
+			doc, err := html.Parse(strings.NewReader(chromium(t, bin, "--window-size=390,844", "--dump-dom", url)))
+			if err != nil {
+				t.Fatalf("parse the DOM Chromium dumped: %v", err)
+			}
+			if h := find(doc, isAtom(atom.Html)); len(h) != 1 || attr(h[0], "lang") != tc.lang {
+				t.Errorf("html lang is not %q", tc.lang)
+			}
+			if h1 := texts(find(doc, isAtom(atom.H1))); len(h1) != 1 || h1[0] != tc.h1 {
+				t.Errorf("h1 %q, want %q", h1, tc.h1)
+			}
+			h2 := texts(find(doc, isAtom(atom.H2)))
+			if len(h2) != 5 || h2[1] != tc.retrying || h2[2] != tc.upcoming {
+				t.Errorf("h2 headings %q: want the retrying section second, then the upcoming one", h2)
+			}
+
+			// The banners, in the page's language, alerts first.
+			banners := find(doc, func(n *html.Node) bool { return hasClass(n, "banner") })
+			var ids []string
+			for _, b := range banners {
+				ids = append(ids, attr(b, "id")+"/"+attr(b, "role"))
+			}
+			if want := "reload-error/alert state-problem/alert paused/status flooded/status"; strings.Join(ids, " ") != want {
+				t.Errorf("banners %q, want %q", strings.Join(ids, " "), want)
+			}
+			byID := map[string]string{}
+			for _, b := range banners {
+				byID[attr(b, "id")] = text(b)
+			}
+			for id, want := range map[string]string{
+				"reload-error":  tc.reload + " /etc/lumobot/lumobot.yaml:14: targets[1].max_per_hour: must be at least 1, not 0",
+				"paused":        tc.paused,
+				"flooded":       tc.flooded,
+				"state-problem": tc.why + " store: disk full",
+			} {
+				if !strings.HasPrefix(byID[id], want) {
+					t.Errorf("banner %s says %q, want it to start with %q", id, byID[id], want)
+				}
+			}
+
+			// The retrying delivery: attempts, last error, next attempt.
+			cards := find(doc, func(n *html.Node) bool { return hasClass(n, "retry") })
+			if len(cards) != 1 {
+				t.Fatalf("%d retrying cards, want 1", len(cards))
+			}
+			rc := text(cards[0])
+			for _, want := range []string{"Koulutus jatkuu syksyllä", "3", "x: 503 Service Unavailable: over capacity", "news:uutiset:koulutus-2"} {
+				if !strings.Contains(rc, want) {
+					t.Errorf("retrying card %q lacks %q", rc, want)
+				}
+			}
+			if tm := find(cards[0], isAtom(atom.Time)); len(tm) != 1 || attr(tm[0], "datetime") != "2021-05-05T10:20:00+03:00" {
+				t.Errorf("retrying card's next attempt: %q", texts(tm))
+			}
+
+			// One upcoming list: the reminder for mastodon and x is one card
+			// naming both; the retrying post is not among the planned.
+			up := find(doc, func(n *html.Node) bool { return attr(n, "id") == "seuraavat" })
+			if len(up) != 1 {
+				t.Fatal("no upcoming section")
+			}
+			keys := texts(find(up[0], func(n *html.Node) bool { return hasClass(n, "key") }))
+			if strings.Join(keys, " ") != "reminder:kehittajaryhma-2021-05:1h announcement:sytyketta:2021-05-28" {
+				t.Errorf("upcoming keys %q", keys)
+			}
+			var chips []string
+			for _, ul := range find(up[0], func(n *html.Node) bool { return hasClass(n, "targets") }) {
+				var names []string
+				for _, li := range find(ul, isAtom(atom.Li)) {
+					names = append(names, strings.Fields(text(li))[0])
+				}
+				chips = append(chips, strings.Join(names, ","))
+			}
+			if strings.Join(chips, " ") != "mastodon,x mastodon" {
+				t.Errorf("upcoming targets %q, want [mastodon,x mastodon]", chips)
+			}
+
+			seen := text(find(doc, isAtom(atom.Body))[0])
+			for _, want := range []string{
+				tc.reason,
+				`event "kesäjuhla": DTSTART 2021-02-30 is no date; event dropped`, // feed warnings
+				`event "viikkopalaveri": RRULE FREQ=SECONDLY refused`,
+			} {
+				if !strings.Contains(seen, want) {
+					t.Errorf("page does not show %q", want)
+				}
+			}
+			if attr(find(doc, isAtom(atom.Body))[0], "data-pwned") != "" || len(find(doc, isAtom(atom.Script))) > 0 {
+				t.Error("a script reached the DOM")
+			}
+
+			for _, shot := range tc.shots {
+				screenshot(t, bin, artifacts, shot.name, shot.size, url)
+			}
+		})
+	}
+}
+
+// screenshot writes artifacts/name of url in a window of size ("w,h");
+// a name with "dark" is taken in dark mode.
+func screenshot(t *testing.T, bin, artifacts, name, size, url string) {
+	t.Helper()
+	path, err := filepath.Abs(filepath.Join(artifacts, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path)
+	args := []string{"--window-size=" + size, "--hide-scrollbars", "--screenshot=" + path}
+	if strings.Contains(name, "dark") {
+		args = append(args, "--force-dark-mode", "--blink-settings=preferredColorScheme=0")
+	}
+	chromium(t, bin, append(args, url)...)
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Errorf("screenshot %s not written: %v", path, err)
+	} else {
+		t.Logf("screenshot: %s", path)
+	}
+}
+
+// serveSnapshot serves snap's status page until the test ends and returns its URL.
+func serveSnapshot(t *testing.T, snap Snapshot) string {
+	t.Helper()
+	ln := listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- New(Options{Now: testClock, Snapshot: func(context.Context) (Snapshot, error) { return snap, nil }}).Serve(ctx, ln)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return "http://" + ln.Addr().String() + "/"
+}
+
+func hasClass(n *html.Node, class string) bool {
+	return n.Type == html.ElementNode && slices.Contains(strings.Fields(attr(n, "class")), class)
 }
 
 // findChromium looks for $LUMOBOT_CHROMIUM, then the usual names.

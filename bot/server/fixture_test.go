@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/lumohanke/lumobot/bot"
@@ -106,4 +108,71 @@ func realisticSnapshot(loc *time.Location) Snapshot {
 			},
 		},
 	}
+}
+
+// troubledSnapshot is realisticSnapshot with everything that holds posts
+// or needs staff at once: paused, a rejected reload, a flooded target, a
+// state that cannot record, a delivery retrying on x, a post planned for
+// two targets, skipped rows with each fixed reason, and feed warnings.
+func troubledSnapshot(loc *time.Location) Snapshot {
+	at := func(day, hour, min int) time.Time { return time.Date(2021, 5, day, hour, min, 0, 0, loc) }
+	s := realisticSnapshot(loc)
+	s.Paused = true
+	s.Config = ConfigView{
+		File: "/etc/lumobot/lumobot.yaml", LoadedAt: at(3, 8, 0),
+		ReloadError:   `/etc/lumobot/lumobot.yaml:14: targets[1].max_per_hour: must be at least 1, not 0`,
+		ReloadErrorAt: at(5, 9, 58),
+	}
+	s.Flooded = []string{"mastodon"}
+	s.StateProblem = "store: disk full: write /data/lumobot.db-wal: no space left on device"
+
+	x := &s.Targets[1]
+	retry := bot.Post{
+		Key: "news:uutiset:koulutus-2", Kind: bot.KindNews, Target: "x", Due: at(5, 9, 0),
+		Text: "Koulutus jatkuu syksyllä #LUMOhanke",
+	}
+	// Preview lists an open delivery among the planned posts, due at its
+	// next attempt; the page shows it as retrying instead.
+	planned := retry
+	planned.Due = at(5, 10, 20)
+	x.Next = append(x.Next, planned)
+	x.Open = []bot.Delivery{{
+		Post: retry, Status: bot.StatusPending, Attempts: 3, NextAttempt: at(5, 10, 20),
+		FirstTry: at(5, 9, 0), Reason: "x: 503 Service Unavailable: over capacity", Updated: at(5, 9, 50),
+	}, {
+		// In flight: neither retrying nor shown.
+		Post:   bot.Post{Key: "news:uutiset:lahtee", Kind: bot.KindNews, Target: "x", Text: "Lähtee nyt"},
+		Status: bot.StatusSending, Attempts: 1, Updated: at(5, 9, 59),
+	}}
+	for i, r := range []string{
+		"event already started",
+		"more than late_grace late",
+		"older than max_age",
+		"superseded by reminder:kehittajaryhma-2021-05:1h",
+		"missed while lumobot was not running: event already started",
+		"event cancelled",
+		"no longer planned: its event or announcement was removed or changed",
+	} {
+		x.Recent = append(x.Recent, bot.Delivery{
+			Post:   bot.Post{Key: fmt.Sprintf("reminder:skip-%d:1d", i), Kind: bot.KindReminder, Target: "x", Text: "Ohitettu " + strconv.Itoa(i)},
+			Status: bot.StatusSkipped, Updated: at(4, 6, 59-i), Reason: r,
+		})
+	}
+	x.Recent = append(x.Recent,
+		bot.Delivery{
+			Post:   bot.Post{Key: "news:uutiset:kahdesti", Kind: bot.KindNews, Target: "x", Text: "Sama teksti kahdesti"},
+			Status: bot.StatusFailed, Attempts: 1, Updated: at(4, 5, 0),
+			Reason: "refused as duplicate content: an earlier post to this account has the same text; nothing went out (x: 403 duplicate content)",
+		},
+		bot.Delivery{
+			Post:   bot.Post{Key: "news:uutiset:luovutus", Kind: bot.KindNews, Target: "x", Text: "Luovutettu"},
+			Status: bot.StatusFailed, Attempts: 9, Updated: at(4, 4, 0),
+			Reason: "gave up after 24h0m0s: x: 503 Service Unavailable",
+		},
+	)
+	s.Feeds[1].Warnings = []string{
+		`event "kesäjuhla": DTSTART 2021-02-30 is no date; event dropped`,
+		`event "viikkopalaveri": RRULE FREQ=SECONDLY refused`,
+	}
+	return s
 }

@@ -1,7 +1,7 @@
 // Package server serves lumobot's operations endpoints: /healthz (the
 // process is alive), /readyz (ready to work), /metrics (Prometheus) and / (a
-// status page in Finnish with the next planned and the last ended posts per
-// target). It knows the core only through the Snapshot and Ready functions
+// status page in the config's language with the next planned, the retrying
+// and the last ended posts per target) and /status.json (the same as JSON). It knows the core only through the Snapshot and Ready functions
 // cmd passes in, and implements bot.Observer with Prometheus collectors.
 package server
 
@@ -81,6 +81,7 @@ func New(opts Options) *Server {
 	}
 	if opts.Snapshot != nil {
 		mux.HandleFunc("GET /{$}", s.status)
+		mux.HandleFunc("GET /status.json", s.statusJSON)
 	}
 	s.handler = securityHeaders(mux)
 	return s

@@ -4,29 +4,51 @@ import (
 	"bytes"
 	"context"
 	"embed"
-	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lumohanke/lumobot/bot"
 )
 
-// Snapshot is what the status page shows; the core builds it.
+// Snapshot is what the status page and /status.json show; the core builds it.
 type Snapshot struct {
 	Now      time.Time      // zero: the server's clock
 	Location *time.Location // times are shown in this zone; nil: time.Local
-	Targets  []TargetView
-	Feeds    []FeedView
+	Language string         // the config's language (fi, sv, en): the page's; "": fi
+	Paused   bool           // every post is held
+	Config   ConfigView
+	// Flooded are the targets whose max_per_hour valve holds posts now.
+	Flooded []string
+	// StateProblem is why the state cannot record a delivery now, so that
+	// sending is held; "": it can.
+	StateProblem string
+	Targets      []TargetView
+	Feeds        []FeedView
+}
+
+// ConfigView is the running config and the last rejected reload.
+type ConfigView struct {
+	File     string
+	LoadedAt time.Time // when the running config was loaded
+	// ReloadError is why the last reload was rejected, kept until a reload
+	// succeeds; "": none was.
+	ReloadError   string
+	ReloadErrorAt time.Time
 }
 
 // TargetView is one target on the status page.
 type TargetView struct {
-	Name   string
-	Type   string         // x | mastodon | bluesky | webhook | console
-	Next   []bot.Post     // planned posts, in due order
+	Name string
+	Type string     // x | mastodon | bluesky | webhook | console
+	Next []bot.Post // planned posts, in due order
+	// Open are the target's pending and sending deliveries; a pending one
+	// with attempts and a reason is retrying.
+	Open   []bot.Delivery
 	Recent []bot.Delivery // the last ended deliveries (sent, failed, skipped), newest first
 }
 
@@ -39,6 +61,53 @@ type FeedView struct {
 	LastError   string
 	LastErrorAt time.Time
 	Items       int
+	Warnings    []string // what the parser fixed or dropped in the last good read
+}
+
+// retrying reports whether an open delivery failed and waits to be tried again.
+func retrying(d bot.Delivery) bool {
+	return d.Status == bot.StatusPending && d.Attempts > 0 && d.Reason != ""
+}
+
+// failing reports whether a feed's last error is newer than its last success.
+func (f FeedView) failing() bool {
+	return f.LastError != "" && !f.LastErrorAt.Before(f.LastOK)
+}
+
+// ConfigStatus keeps, for the page, which config runs since when and why
+// the last reload was rejected. It is safe for concurrent use.
+type ConfigStatus struct {
+	mu   sync.Mutex
+	view ConfigView
+}
+
+// NewConfigStatus starts with file loaded at loadedAt.
+func NewConfigStatus(file string, loadedAt time.Time) *ConfigStatus {
+	return &ConfigStatus{view: ConfigView{File: file, LoadedAt: loadedAt}}
+}
+
+// Loaded records a successful reload: file runs from at, and an earlier
+// rejection is over.
+func (c *ConfigStatus) Loaded(file string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.view = ConfigView{File: file, LoadedAt: at}
+}
+
+// Rejected records a reload refused at at; the running config stays. err
+// is shown on the page, so it must not carry secrets (config errors name
+// keys, never values of secrets).
+func (c *ConfigStatus) Rejected(err error, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.view.ReloadError, c.view.ReloadErrorAt = err.Error(), at
+}
+
+// View returns what is recorded.
+func (c *ConfigStatus) View() ConfigView {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.view
 }
 
 //go:embed templates/*.html
@@ -50,17 +119,31 @@ var (
 	errorTmpl  = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/error.html"))
 )
 
-func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) (Snapshot, bool) {
 	ctx, cancel := context.WithTimeout(r.Context(), snapshotTimeout)
 	defer cancel()
 	snap, err := s.opts.Snapshot(ctx)
 	if err != nil {
 		s.log.Error("build status page snapshot", "err", err)
+		return Snapshot{}, false
+	}
+	if snap.Now.IsZero() {
+		snap.Now = s.opts.Now()
+	}
+	if snap.Location == nil {
+		snap.Location = time.Local
+	}
+	return snap, true
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	snap, ok := s.snapshot(w, r)
+	if !ok {
 		s.errorPage(w, http.StatusInternalServerError)
 		return
 	}
 	var buf bytes.Buffer
-	if err := statusTmpl.ExecuteTemplate(&buf, "layout", newPage(snap, s.opts.Now)); err != nil {
+	if err := statusTmpl.ExecuteTemplate(&buf, "layout", newPage(snap)); err != nil {
 		s.log.Error("render status page", "err", err)
 		s.errorPage(w, http.StatusInternalServerError)
 		return
@@ -72,23 +155,32 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 func (s *Server) errorPage(w http.ResponseWriter, code int) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
-	data := page{Title: "Virhe – lumobot", Code: code}
+	data := page{Lang: "fi", Title: "Virhe – lumobot", Code: code}
 	if err := errorTmpl.ExecuteTemplate(w, "layout", data); err != nil {
 		s.log.Error("render error page", "err", err)
 	}
 }
 
-// page is the status page's view model: every time already formatted.
+// page is the status page's view model: every time already formatted,
+// every text in the page's language.
 type page struct {
-	Title   string
-	Code    int // error page only
-	Updated timeView
-	Zone    string
-	Errors  []errorView
-	Targets []targetData
-	Feeds   []feedData
-	AnyNext bool
-	AnyLast bool
+	Lang, Title string
+	M           *messages
+	Code        int // error page only
+	Updated     timeView
+	Zone        string
+
+	Paused       bool
+	Config       configData
+	Flooded      []string
+	StateProblem string
+
+	Errors     []errorView
+	Retrying   []retryData
+	Upcoming   []upcomingData
+	NothingFor []string // targets with nothing planned
+	Targets    []targetData
+	Feeds      []feedData
 }
 
 type timeView struct {
@@ -98,17 +190,48 @@ type timeView struct {
 	Zero bool
 }
 
+type configData struct {
+	File          string
+	LoadedAt      timeView
+	ReloadError   string
+	ReloadErrorAt timeView
+}
+
 type targetData struct {
 	Name, Type string
-	Next       []postData
 	Recent     []deliveryData
 }
 
 type postData struct {
 	Key, Kind, Text, Link string
 	ShowLink              bool // the link is not already in the text
-	Due                   timeView
-	Overdue               bool
+}
+
+// upcomingData is one planned post (one key) and the targets it goes to.
+type upcomingData struct {
+	postData
+	Due      timeView // the earliest of its targets'
+	Overdue  bool
+	Variants []variantData // one per distinct text: a platform's limit can shorten it
+}
+
+type variantData struct {
+	Text    string
+	Targets []targetDue
+}
+
+type targetDue struct {
+	Name     string
+	Due      timeView
+	OtherDue bool // due at another time than the card says
+}
+
+type retryData struct {
+	postData
+	Target      string
+	Attempts    int
+	LastError   string
+	NextAttempt timeView
 }
 
 type deliveryData struct {
@@ -126,6 +249,7 @@ type feedData struct {
 	LastError       string
 	LastErrorAt     timeView
 	Failing         bool
+	Warnings        []string
 }
 
 type errorView struct {
@@ -137,30 +261,52 @@ type errorView struct {
 	at     time.Time
 }
 
-func newPage(s Snapshot, clock func() time.Time) page {
-	loc := s.Location
-	if loc == nil {
-		loc = time.Local
+// newPage builds the page of s, whose Now and Location are set.
+func newPage(s Snapshot) page {
+	lang, m := catalog(s.Language)
+	now, loc := s.Now, s.Location
+	tv := func(t time.Time) timeView { return m.formatTime(t, now, loc) }
+	p := page{
+		Lang: lang, Title: m.Title, M: m, Updated: tv(now), Zone: loc.String(),
+		Paused: s.Paused, Flooded: s.Flooded, StateProblem: s.StateProblem,
+		Config: configData{
+			File: s.Config.File, LoadedAt: tv(s.Config.LoadedAt),
+			ReloadError: s.Config.ReloadError, ReloadErrorAt: tv(s.Config.ReloadErrorAt),
+		},
 	}
-	now := s.Now
-	if now.IsZero() {
-		now = clock()
-	}
-	tv := func(t time.Time) timeView { return formatTime(t, now, loc) }
-	p := page{Title: "lumobotin tila", Updated: tv(now), Zone: loc.String()}
 
+	var plan []planned
 	for _, t := range s.Targets {
 		td := targetData{Name: t.Name, Type: t.Type}
+		isRetrying := map[string]bool{}
+		for _, d := range t.Open {
+			if !retrying(d) {
+				continue
+			}
+			isRetrying[d.Key] = true
+			p.Retrying = append(p.Retrying, retryData{
+				postData: postView(d.Post, m), Target: t.Name, Attempts: d.Attempts,
+				LastError: m.reason(d.Reason), NextAttempt: tv(d.NextAttempt),
+			})
+		}
+		n := 0
 		for _, np := range t.Next {
-			td.Next = append(td.Next, postView(np, tv, now))
+			// A retrying post is shown with its attempts, not as planned.
+			if !isRetrying[np.Key] {
+				plan = append(plan, planned{t.Name, np})
+				n++
+			}
+		}
+		if n == 0 {
+			p.NothingFor = append(p.NothingFor, t.Name)
 		}
 		for _, d := range t.Recent {
 			dd := deliveryData{
-				postData:    postView(d.Post, tv, now),
-				Status:      statusLabel(d.Status),
+				postData:    postView(d.Post, m),
+				Status:      m.statusLabel(d.Status),
 				StatusClass: string(d.Status),
 				At:          tv(d.Updated),
-				Reason:      d.Reason,
+				Reason:      m.reason(d.Reason),
 				Attempts:    d.Attempts,
 			}
 			if d.Status == bot.StatusSent {
@@ -170,25 +316,27 @@ func newPage(s Snapshot, clock func() time.Time) page {
 			td.Recent = append(td.Recent, dd)
 			if d.Status == bot.StatusFailed {
 				p.Errors = append(p.Errors, errorView{
-					What: "Kohde " + t.Name, At: tv(d.Updated), Reason: orDash(d.Reason),
+					What: m.TargetWord + " " + t.Name, At: tv(d.Updated), Reason: orDash(m.reason(d.Reason)),
 					Text: d.Text, Key: d.Key, at: d.Updated,
 				})
 			}
 		}
-		p.AnyNext = p.AnyNext || len(td.Next) > 0
-		p.AnyLast = p.AnyLast || len(td.Recent) > 0
 		p.Targets = append(p.Targets, td)
 	}
+	p.Upcoming = upcoming(plan, m, tv, now)
+	if len(p.Upcoming) == 0 {
+		p.NothingFor = nil // the page says "nothing planned" once
+	}
+
 	for _, f := range s.Feeds {
 		fd := feedData{
-			Name: f.Name, URL: f.URL, Kind: feedKindLabel(f.Kind), Items: f.Items,
+			Name: f.Name, URL: f.URL, Kind: m.feedKindLabel(f.Kind), Items: f.Items,
 			LastOK: tv(f.LastOK), LastError: f.LastError, LastErrorAt: tv(f.LastErrorAt),
+			Failing: f.failing(), Warnings: f.Warnings,
 		}
-		// A feed is failing while its last error is newer than its last success.
-		fd.Failing = f.LastError != "" && !f.LastErrorAt.Before(f.LastOK)
 		if fd.Failing {
 			p.Errors = append(p.Errors, errorView{
-				What: "Syöte " + f.Name, At: fd.LastErrorAt, Reason: f.LastError, at: f.LastErrorAt,
+				What: m.FeedWord + " " + f.Name, At: fd.LastErrorAt, Reason: f.LastError, at: f.LastErrorAt,
 			})
 		}
 		p.Feeds = append(p.Feeds, fd)
@@ -198,11 +346,67 @@ func newPage(s Snapshot, clock func() time.Time) page {
 	return p
 }
 
-func postView(p bot.Post, tv func(time.Time) timeView, now time.Time) postData {
+// planned is one target's planned post.
+type planned struct {
+	target string
+	post   bot.Post
+}
+
+// upcoming joins the targets' plans into one list: a post (one key) once,
+// with the targets it goes to, by its earliest due time.
+func upcoming(plan []planned, m *messages, tv func(time.Time) timeView, now time.Time) []upcomingData {
+	type group struct {
+		first bot.Post
+		due   time.Time
+		items []planned
+	}
+	var order []string
+	groups := map[string]*group{}
+	for _, it := range plan {
+		g, ok := groups[it.post.Key]
+		if !ok {
+			g = &group{first: it.post, due: it.post.Due}
+			groups[it.post.Key] = g
+			order = append(order, it.post.Key)
+		}
+		if it.post.Due.Before(g.due) {
+			g.due = it.post.Due
+		}
+		g.items = append(g.items, it)
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := groups[order[i]], groups[order[j]]
+		if !a.due.Equal(b.due) {
+			return a.due.Before(b.due)
+		}
+		return order[i] < order[j]
+	})
+	out := make([]upcomingData, 0, len(order))
+	for _, key := range order {
+		g := groups[key]
+		u := upcomingData{
+			postData: postView(g.first, m), Due: tv(g.due),
+			Overdue: !g.due.IsZero() && g.due.Before(now),
+		}
+		for _, it := range g.items {
+			td := targetDue{Name: it.target, Due: tv(it.post.Due), OtherDue: !it.post.Due.Equal(g.due)}
+			i := slices.IndexFunc(u.Variants, func(v variantData) bool { return v.Text == it.post.Text })
+			if i < 0 {
+				u.Variants = append(u.Variants, variantData{Text: it.post.Text})
+				i = len(u.Variants) - 1
+			}
+			u.Variants[i].Targets = append(u.Variants[i].Targets, td)
+		}
+		u.ShowLink = u.Link != "" && !strings.Contains(u.Variants[0].Text, u.Link)
+		out = append(out, u)
+	}
+	return out
+}
+
+func postView(p bot.Post, m *messages) postData {
 	return postData{
-		Key: p.Key, Kind: kindLabel(p.Kind), Text: p.Text, Link: p.Link,
+		Key: p.Key, Kind: m.kindLabel(p.Kind), Text: p.Text, Link: p.Link,
 		ShowLink: p.Link != "" && !strings.Contains(p.Text, p.Link),
-		Due:      tv(p.Due), Overdue: !p.Due.IsZero() && p.Due.Before(now),
 	}
 }
 
@@ -213,87 +417,5 @@ func orDash(s string) string {
 	return s
 }
 
-var weekdaysFi = [...]string{"su", "ma", "ti", "ke", "to", "pe", "la"}
-
-// formatTime formats t in loc the Finnish way: "ke 5.5.2021 klo 13.30",
-// with the distance from now ("2 t 5 min kuluttua", "3 pv sitten").
-func formatTime(t, now time.Time, loc *time.Location) timeView {
-	if t.IsZero() {
-		return timeView{Zero: true}
-	}
-	l := t.In(loc)
-	return timeView{
-		ISO: l.Format(time.RFC3339),
-		Text: fmt.Sprintf("%s %d.%d.%d klo %d.%02d",
-			weekdaysFi[l.Weekday()], l.Day(), int(l.Month()), l.Year(), l.Hour(), l.Minute()),
-		Rel: relative(t.Sub(now)),
-	}
-}
-
-// relative says a duration in Finnish: "nyt", "5 min kuluttua", "1 t 5 min
-// sitten", "3 pv 2 t kuluttua".
-func relative(d time.Duration) string {
-	suffix := "kuluttua"
-	if d < 0 {
-		d, suffix = -d, "sitten"
-	}
-	d = d.Round(time.Minute)
-	if d < time.Minute {
-		return "nyt"
-	}
-	days := int(d / (24 * time.Hour))
-	hours := int(d % (24 * time.Hour) / time.Hour)
-	mins := int(d % time.Hour / time.Minute)
-	var s string
-	switch {
-	case days > 0 && hours > 0:
-		s = fmt.Sprintf("%d pv %d t", days, hours)
-	case days > 0:
-		s = fmt.Sprintf("%d pv", days)
-	case hours > 0 && mins > 0:
-		s = fmt.Sprintf("%d t %d min", hours, mins)
-	case hours > 0:
-		s = fmt.Sprintf("%d t", hours)
-	default:
-		s = fmt.Sprintf("%d min", mins)
-	}
-	return s + " " + suffix
-}
-
-func kindLabel(k bot.Kind) string {
-	switch k {
-	case bot.KindAnnouncement:
-		return "tiedote"
-	case bot.KindReminder:
-		return "muistutus"
-	case bot.KindNews:
-		return "uutinen"
-	}
-	return string(k)
-}
-
-func statusLabel(st bot.Status) string {
-	switch st {
-	case bot.StatusSent:
-		return "julkaistu"
-	case bot.StatusFailed:
-		return "epäonnistui"
-	case bot.StatusSkipped:
-		return "ohitettu"
-	case bot.StatusPending:
-		return "odottaa"
-	case bot.StatusSending:
-		return "lähettämässä"
-	}
-	return string(st)
-}
-
-func feedKindLabel(k string) string {
-	switch k {
-	case "news":
-		return "uutissyöte"
-	case "events":
-		return "tapahtumakalenteri"
-	}
-	return k
-}
+// formatTime formats t the Finnish way; see messages.formatTime.
+func formatTime(t, now time.Time, loc *time.Location) timeView { return fi.formatTime(t, now, loc) }

@@ -59,8 +59,8 @@ func TestStatusPage(t *testing.T) {
 		`<p class="reason">Syy: x: 403 Forbidden`,
 		`Syy: vanhentunut ennen julkaisua`,
 		`Syöte tapahtumat`,
-		`Edellinen virhe`,              // uutiset recovered after its error
-		`Ei suunniteltuja julkaisuja.`, // teams
+		`Edellinen virhe`, // uutiset recovered after its error
+		`Ei suunniteltuja julkaisuja kohteisiin: teams`,
 		`Ei vielä julkaisuja.`,
 		`Virheet (2)`,
 		`https://example.fi/sytyketta`, // link not in the text is shown

@@ -34,6 +34,7 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 	}
 	var current atomic.Pointer[app]
 	current.Store(a)
+	cfgStatus := server.NewConfigStatus(cfg.File, env.Now())
 	var stopping atomic.Bool
 
 	var srvDone chan error
@@ -47,7 +48,9 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 			Now:      env.Now,
 			Registry: reg,
 			Logger:   log,
-			Snapshot: func(ctx context.Context) (server.Snapshot, error) { return snapshot(ctx, current.Load(), env.Now()) },
+			Snapshot: func(ctx context.Context) (server.Snapshot, error) {
+				return snapshot(ctx, current.Load(), cfgStatus, env.Now())
+			},
 			Ready: func(ctx context.Context) error {
 				if stopping.Load() {
 					return errShutdown
@@ -161,10 +164,12 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 				}
 				if err != nil {
 					metrics.Reloaded(false)
+					cfgStatus.Rejected(err, env.Now())
 					log.Error("reload failed; the running config stays", "error", err)
 					continue
 				}
 				metrics.Reloaded(true)
+				cfgStatus.Loaded(ncfg.File, env.Now())
 				break wait
 			}
 		}
@@ -177,8 +182,9 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 }
 
 // snapshot is what the status page shows: the next two weeks as planned
-// (from what was last read; the page never fetches feeds) and what ended.
-func snapshot(ctx context.Context, a *app, now time.Time) (server.Snapshot, error) {
+// (from what was last read; the page never fetches feeds), what retries,
+// what ended, and why anything is held.
+func snapshot(ctx context.Context, a *app, cfgStatus *server.ConfigStatus, now time.Time) (server.Snapshot, error) {
 	plan, err := a.bot.Preview(ctx, now, now.AddDate(0, 0, 14), false)
 	if err != nil {
 		return server.Snapshot{}, err
@@ -187,12 +193,28 @@ func snapshot(ctx context.Context, a *app, now time.Time) (server.Snapshot, erro
 	if err != nil {
 		return server.Snapshot{}, err
 	}
-	snap := server.Snapshot{Now: now, Location: a.cfg.Location}
+	snap := server.Snapshot{
+		Now: now, Location: a.cfg.Location, Language: a.cfg.Language,
+		Paused: a.bot.Paused(), Config: cfgStatus.View(), Flooded: a.bot.Flooded(),
+	}
+	if err := a.bot.StateProblem(); err != nil {
+		snap.StateProblem = err.Error()
+	}
 	for _, t := range a.targets {
 		v := server.TargetView{Name: t.Name, Type: t.Type}
 		for _, s := range plan[t.Name] {
 			if s.Skipped == "" && len(v.Next) < 20 {
 				v.Next = append(v.Next, s.Post)
+			}
+		}
+		open, err := a.store.Open(ctx, t.Name)
+		if err != nil {
+			return server.Snapshot{}, err
+		}
+		for _, d := range open {
+			// Only those tried already can be retrying; the rest is planned.
+			if d.Attempts > 0 && len(v.Open) < 50 {
+				v.Open = append(v.Open, d)
 			}
 		}
 		for _, d := range recent {
@@ -205,6 +227,7 @@ func snapshot(ctx context.Context, a *app, now time.Time) (server.Snapshot, erro
 	for _, h := range a.bot.Health() {
 		snap.Feeds = append(snap.Feeds, server.FeedView{
 			Name: h.Name, URL: h.URL, Kind: string(h.Kind), LastOK: h.LastOK, LastError: h.LastError, LastErrorAt: h.LastErrorAt, Items: h.Items,
+			Warnings: h.Warnings,
 		})
 	}
 	return snap, nil
