@@ -77,6 +77,10 @@ func TestHostileSourcesNoFloodNoHang(t *testing.T) {
 	h := &hook{}
 	dst := httptest.NewServer(h)
 	defer dst.Close()
+	// A platform with a limit, so that the long text is also shortened.
+	m := &smallInstance{}
+	masto := httptest.NewServer(m)
+	defer masto.Close()
 
 	due := now.Add(4 * time.Second)
 	dir := t.TempDir()
@@ -92,7 +96,8 @@ announcements:
   - {id: ilmoitus, text: "Verkostopäivä alkaa", at: %[2]s}
 targets:
   - {name: chat, type: webhook, url: %[3]s/hook}
-`, src.URL, due.Format(time.RFC3339Nano), dst.URL)
+  - {name: mastodon, type: mastodon, server: %[4]s, access_token: token}
+`, src.URL, due.Format(time.RFC3339Nano), dst.URL, masto.URL)
 	if err := os.WriteFile(filepath.Join(dir, "lumobot.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +121,25 @@ targets:
 	if !strings.Contains(dlvTail(logPath, 200), "flood@hostile.example") {
 		t.Errorf("no warning names the flooding event's UID:\n%s", dlvTail(logPath, 30))
 	}
+	if !dlvWait(20*time.Second, func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for _, st := range m.statuses {
+			if strings.Contains(st, "Pitkä otsikko") {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Errorf("the long-titled item did not reach Mastodon shortened:\n%s", dlvTail(logPath, 30))
+	}
+	m.mu.Lock()
+	for _, st := range m.statuses {
+		if n := len([]rune(st)); n > 200 {
+			t.Errorf("a status of %d characters reached an instance with a limit of 200", n)
+		}
+	}
+	m.mu.Unlock()
 	code, took := p.stop(5 * time.Second)
 	if code != 0 {
 		t.Errorf("SIGTERM: exit %d after %s, want 0 within 5 s", code, took)
