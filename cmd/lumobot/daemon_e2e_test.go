@@ -197,6 +197,13 @@ http:
 	if code, _ := get(t, base+"/readyz"); code != 200 {
 		t.Errorf("not ready after a failed reload: %d", code)
 	}
+	// Staff see it on the page and ops in /status.json, until a good reload.
+	if code, js := get(t, base+"/status.json"); code != 200 || !strings.Contains(js, `"reload_error": "`) || !strings.Contains(js, "pol") {
+		t.Errorf("/status.json does not show the rejected reload: %d %s", code, js)
+	}
+	if _, page := get(t, base+"/"); !strings.Contains(page, "pol") {
+		t.Errorf("the status page does not show the rejected reload")
+	}
 	_, metrics = get(t, base+"/metrics")
 	for _, want := range []string{`lumobot_config_reloads_total{result="success"} 1`, `lumobot_config_reloads_total{result="failure"} 1`} {
 		if !strings.Contains(metrics, want) {
