@@ -216,6 +216,25 @@ func TestCheck(t *testing.T) {
 	if err := r.Check(bad, "podcast"); err == nil {
 		t.Error("unknown kind accepted")
 	}
+	for kind, text := range map[string]string{
+		"news":         "{{.Title}} {{relday .Due .Published}}",
+		"reminder":     "{{reldate .Due .Start}} {{if near .Due .Start}}{{shortdaterange .Start .End}}{{end}} {{tonight .Due .Start}}",
+		"announcement": "{{.Text}} {{reldate .Due .At}} {{time .At}} {{shortdate .Due}}",
+	} {
+		tmpl, err := r.Parse(kind, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Check(tmpl, kind); err != nil {
+			t.Errorf("%s: %v", kind, err)
+		}
+	}
+	for kind, text := range map[string]string{"news": "{{.At}}", "announcement": "{{.Start}}"} {
+		tmpl, _ := r.Parse(kind, text)
+		if err := r.Check(tmpl, kind); err == nil {
+			t.Errorf("%s: Check accepted %s", kind, text)
+		}
+	}
 }
 
 func TestTemplateFuncs(t *testing.T) {
