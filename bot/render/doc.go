@@ -34,15 +34,62 @@
 // the hashtags the text lacks; ExecuteRaw does none of that, for webhook
 // bodies ('{"text": {{json .Text}}}').
 //
-// The reminder default (Default("reminder")) is one template that branches
-// on {{lang}}; multiday START END tells a multi-day all-day event from a
-// one-day one:
+// Every kind's data carries .Due, when the post goes out (in the configured
+// zone); announcements also carry .At, the occurrence (a once
+// announcement's time, a recurring one's occurrence). The relative helpers
+// take that send time as their first argument rather than reading it from
+// the data, so that a helper depends on its arguments only and
+// Template.ReadsField("Due") sees every use:
 //
-//	fi timed     Muistutus: LUMO-hankkeen kehittäjäryhmä ke 5.5.2021 klo 13.30–15.00, Teams. https://… #LUMOhanke
-//	fi all-day   Muistutus: Sytykettä yhteistyöhön, osio II ma 7.6.2021, Jyväskylä. https://… #LUMOhanke
-//	fi days      Muistutus: Systeemisen lastensuojelun koulutus 6.–7.5.2021, Äänekoski ja Wiitaunioni. https://… #LUMOhanke
-//	sv timed     Påminnelse: … onsdag 5.5.2021 kl. 13.30–15.00, Teams. https://…
-//	en timed     Reminder: …, Wed 5 May 2021, 1:30–3:00 pm, Teams. https://…
+//	                            fi                          sv                     en
+//	relday .Due .Start          tänään                      i dag                  today
+//	                            huomenna                    i morgon               tomorrow
+//	                            keskiviikkona (this week)   på onsdag              on Wednesday
+//	                            ensi keskiviikkona          på onsdag              on Wednesday
+//	                            ke 19.5.2021 (further)      onsdag 19.5.2021       Wed 19 May 2021
+//	reldate .Due .Start         huomenna ke 5.5.            i morgon onsdag 5.5.   tomorrow, Wed 5 May
+//	                            ensi keskiviikkona 12.5.    på onsdag 12.5.        on Wednesday 12 May
+//	shortdate .Start            5.5.                        5.5.                   5 May
+//	shortdaterange .Start .End  6.–7.5., 30.12.–2.1.        6.–7.5.                6–7 May
+//	near .Due .Start            whether relday names the day in words
+//	tonight .Due .Start         whether a timed start is in the coming night
+//
+// Days are calendar days, each time in its own location (23.30 → 0.30 is
+// "huomenna"; a 23- or 25-hour DST day is one day). The words reach seven
+// days ahead, the same weekday a week on included; further, earlier or
+// without a send time (zero .Due) they give the weekday and the date with
+// its year. Finnish says "ensi" only for a day in the next Monday-to-Sunday
+// week ("keskiviikkona" said on a Monday is this week's Wednesday; "ensi
+// keskiviikkona" would be read as the week after). tonight holds for a
+// start before 6.00 the next day sent from 18.00 on, or the same day sent
+// before 6.00: "huomenna klo 0.30" said at 22.30 is read by many as the
+// night after.
+//
+// The reminder default (Default("reminder")) is one template that branches
+// on {{lang}}. It says when the event is as seen from .Due, keeps the date
+// (a late or shared post still places the day), and sets the title off with
+// " – " so that a long title does not run into the date; multiday START END
+// tells a multi-day all-day event from a one-day one:
+//
+//	fi 1d      Muistutus: LUMO-hankkeen kehittäjäryhmä – huomenna ke 5.5. klo 13.30–15.00, Teams. https://… #LUMOhanke
+//	fi 2h      Muistutus: LUMO-hankkeen kehittäjäryhmä – tänään ke 5.5. klo 13.30–15.00, Teams. https://…
+//	fi 7d      Muistutus: LUMO-hankkeen kehittäjäryhmä – ensi keskiviikkona 12.5. klo 13.30–15.00, Teams. https://…
+//	fi night   Muistutus: Yöpäivystäjien tapaaminen – tänä yönä ke 5.5. klo 0.30–2.00, Teams. https://…
+//	fi all-day Muistutus: Sytykettä yhteistyöhön, osio II – huomenna ma 7.6., Jyväskylä. https://…
+//	fi days    Muistutus: Systeemisen lastensuojelun koulutus – 6.–7.5., alkaa huomenna, Äänekoski ja Wiitaunioni. https://…
+//	fi far     Muistutus: LUMO-hankkeen kehittäjäryhmä – ke 19.5.2021 klo 13.30–15.00, Teams. https://…
+//	sv 1d      Påminnelse: … – i morgon onsdag 5.5. kl. 13.30–15.00, Teams. https://…
+//	sv days    Påminnelse: … – 6.–7.5., börjar i morgon, Äänekoski ja Wiitaunioni. https://…
+//	en 1d      Reminder: … – tomorrow, Wed 5 May, 1:30–3:00 pm, Teams. https://…
+//	en days    Reminder: … – 6–7 May, starts tomorrow, Äänekoski ja Wiitaunioni. https://…
+//
+// So the default rules' reminders of one event (7d@09:00, 1d@09:00, 2h)
+// never share a text, which X would refuse: a week ahead, tomorrow and
+// today differ, and a 2h reminder sent the evening before a night event
+// says "tänä yönä" where the 1d one says "huomenna"
+// (TestDefaultRemindersDiffer renders them across DST changes and a year
+// end). Custom rules that fall on one day (3h and 2h) still render alike
+// unless their template says more ({{.Before}}).
 //
 // News is "{{.Title}} {{.Link}}", announcements "{{.Text}} {{.Link}}".
 // testdata/golden holds every default in every language (go test -update

@@ -28,4 +28,14 @@ func TestReadsField(t *testing.T) {
 			t.Errorf("ReadsField(Before) on %q = %v, want %v", tc.text, got, tc.want)
 		}
 	}
+
+	// The bot renders reminders of one event once when the template reads
+	// neither field: the default reads .Due (and so differs per rule), not .Before.
+	tmpl, err := r.Parse("reminder", Default("reminder"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tmpl.ReadsField("Due") || tmpl.ReadsField("Before") {
+		t.Errorf("default reminder: ReadsField(Due) = %v, ReadsField(Before) = %v, want true, false", tmpl.ReadsField("Due"), tmpl.ReadsField("Before"))
+	}
 }

@@ -23,6 +23,7 @@ type NewsData struct {
 	Published            time.Time
 	Categories           []string
 	Feed                 string
+	Due                  time.Time // when the post goes out, in the configured zone
 }
 
 // ReminderData is what a reminder template sees. Times are in the configured
@@ -34,12 +35,16 @@ type ReminderData struct {
 	Location    string
 	Link        string
 	Description string
-	Before      string // the reminder's offset as configured, e.g. "1d"
+	Before      string    // the reminder's offset as configured, e.g. "1d"
+	Due         time.Time // when the post goes out, in the configured zone
 }
 
-// AnnouncementData is what an announcement template sees.
+// AnnouncementData is what an announcement template sees. Times are in the
+// configured zone.
 type AnnouncementData struct {
 	Text, Link string
+	Due        time.Time // when the post goes out
+	At         time.Time // the occurrence: a once announcement's time, a recurring one's occurrence
 }
 
 // Renderer parses templates once and executes them in one language with one
@@ -84,11 +89,20 @@ func New(lang string, hashtags []string) *Renderer {
 		"timerange": func(start, end time.Time) string { return TimeRange(start, end, r.lang) },
 		"daterange": func(start, end time.Time) string { return DateRange(start, end, r.lang) },
 		"multiday":  func(start, end time.Time) bool { return !end.IsZero() && dayBefore(start, end) },
-		"truncate":  Truncate,
-		"hashtags":  func() string { return strings.Join(r.hashtags, " ") },
-		"json":      jsonString,
-		"lower":     strings.ToLower,
-		"upper":     strings.ToUpper,
+		// Relative to a send time passed in (.Due), not read from the data:
+		// a helper then depends on its arguments only, so ReadsField("Due")
+		// sees every use and equal arguments render alike.
+		"relday":         func(from, t time.Time) string { return RelDay(from, t, r.lang) },
+		"reldate":        func(from, t time.Time) string { return RelDate(from, t, r.lang) },
+		"near":           Near,
+		"tonight":        Tonight,
+		"shortdate":      func(t time.Time) string { return ShortDate(t, r.lang) },
+		"shortdaterange": func(start, end time.Time) string { return ShortDateRange(start, end, r.lang) },
+		"truncate":       Truncate,
+		"hashtags":       func() string { return strings.Join(r.hashtags, " ") },
+		"json":           jsonString,
+		"lower":          strings.ToLower,
+		"upper":          strings.ToUpper,
 	}
 	return r
 }
@@ -105,7 +119,10 @@ func (r *Renderer) Hashtags() []string { return append([]string(nil), r.hashtags
 //
 // Functions: weekday, date, time, timerange, daterange (in the renderer's
 // language), multiday START END (whether END is on a later day), truncate N S,
-// hashtags, json, lower, upper, and lang (the language code).
+// hashtags, json, lower, upper, and lang (the language code). Relative to a
+// send time FROM (.Due): relday FROM T, reldate FROM T, near FROM T,
+// tonight FROM T (see RelDay, RelDate, Near, Tonight); and shortdate,
+// shortdaterange (dates without the year).
 func (r *Renderer) Parse(name, text string) (*Template, error) {
 	t, err := template.New(name).Funcs(r.funcs).Option("missingkey=error").Parse(text)
 	if err != nil {
@@ -246,7 +263,8 @@ func (r *Renderer) Check(t *Template, kind string) error {
 }
 
 // SampleData returns example data for kind, as used by Check and the golden
-// tests.
+// tests. Its times carry a zone and its .Due is a day before the event, so
+// that a check runs the relative helpers' worded branches.
 func SampleData(kind string) (any, error) {
 	switch kind {
 	case "news":
@@ -257,6 +275,7 @@ func SampleData(kind string) (any, error) {
 			Published:  time.Date(2021, 5, 3, 9, 0, 0, 0, time.UTC),
 			Categories: []string{"LUMO"},
 			Feed:       "uutiset",
+			Due:        time.Date(2021, 5, 3, 9, 5, 0, 0, time.UTC),
 		}, nil
 	case "reminder":
 		return ReminderData{
@@ -266,22 +285,39 @@ func SampleData(kind string) (any, error) {
 			Location: "Teams",
 			Link:     "https://example.fi/lumo",
 			Before:   "1d",
+			Due:      time.Date(2021, 5, 4, 9, 0, 0, 0, time.UTC),
 		}, nil
 	case "announcement":
-		return AnnouncementData{Text: "Seuraa LUMOa ja kerro kuulumisesi!", Link: "https://example.fi/lumo"}, nil
+		return AnnouncementData{
+			Text: "Seuraa LUMOa ja kerro kuulumisesi!", Link: "https://example.fi/lumo",
+			Due: time.Date(2021, 5, 3, 10, 0, 0, 0, time.UTC),
+			At:  time.Date(2021, 5, 3, 10, 0, 0, 0, time.UTC),
+		}, nil
 	}
 	return nil, fmt.Errorf("unknown template kind %q (want news, reminder or announcement)", kind)
 }
 
 // Default returns the built-in template text for kind ("news", "reminder",
 // "announcement"), or "" for an unknown kind. The reminder default branches
-// on {{lang}}, so one text serves fi, sv and en:
+// on {{lang}}, so one text serves fi, sv and en. It says when the event is
+// as seen from the post's send time (.Due), keeps the date, and sets the
+// title off with " – ":
 //
-//	fi: Muistutus: <title> ke 5.5.2021 klo 13.30–15.00, <location>. <link>
-//	    Muistutus: <title> ke 5.5.2021, <location>. <link>          (all-day)
-//	    Muistutus: <title> 6.–7.5.2021, <location>. <link>          (several days)
-//	sv: Påminnelse: <title> onsdag 5.5.2021 kl. 13.30–15.00, <location>. <link>
-//	en: Reminder: <title>, Wed 5 May 2021, 1:30–3:00 pm, <location>. <link>
+//	fi: Muistutus: <title> – huomenna ke 5.5. klo 13.30–15.00, <location>. <link>
+//	    Muistutus: <title> – tänään ke 5.5. klo 13.30–15.00, <location>. <link>
+//	    Muistutus: <title> – ensi keskiviikkona 12.5. klo 13.30–15.00, <location>. <link>
+//	    Muistutus: <title> – tänä yönä ke 5.5. klo 0.30–2.00, <location>. <link>   (sent 22.30)
+//	    Muistutus: <title> – huomenna ma 7.6., <location>. <link>                  (all-day)
+//	    Muistutus: <title> – 6.–7.5., alkaa huomenna, <location>. <link>           (several days)
+//	    Muistutus: <title> – ke 19.5.2021 klo 13.30–15.00, <location>. <link>      (more than a week ahead)
+//	sv: Påminnelse: <title> – i morgon onsdag 5.5. kl. 13.30–15.00, <location>. <link>
+//	    Påminnelse: <title> – 6.–7.5., börjar i morgon, <location>. <link>
+//	en: Reminder: <title> – tomorrow, Wed 5 May, 1:30–3:00 pm, <location>. <link>
+//	    Reminder: <title> – 6–7 May, starts tomorrow, <location>. <link>
+//
+// The reminders of one event under the default rules (7d@09:00, 1d@09:00,
+// 2h) therefore never share a text: a week ahead, tomorrow and today (or
+// tonight) are different words.
 func Default(kind string) string {
 	switch kind {
 	case "news":
@@ -298,18 +334,18 @@ const (
 	defaultNews         = `{{.Title}} {{.Link}}`
 	defaultAnnouncement = `{{.Text}} {{.Link}}`
 	defaultReminder     = `{{- $l := lang -}}
-{{- if eq $l "sv"}}Påminnelse: {{.Title}}
-  {{- if not .AllDay}} {{weekday .Start}} {{date .Start}} kl. {{timerange .Start .End}}
-  {{- else if multiday .Start .End}} {{daterange .Start .End}}
-  {{- else}} {{weekday .Start}} {{date .Start}}{{end}}
-{{- else if eq $l "en"}}Reminder: {{.Title}},
-  {{- if not .AllDay}} {{weekday .Start}} {{date .Start}}, {{timerange .Start .End}}
-  {{- else if multiday .Start .End}} {{daterange .Start .End}}
-  {{- else}} {{weekday .Start}} {{date .Start}}{{end}}
-{{- else}}Muistutus: {{.Title}}
-  {{- if not .AllDay}} {{weekday .Start}} {{date .Start}} klo {{timerange .Start .End}}
-  {{- else if multiday .Start .End}} {{daterange .Start .End}}
-  {{- else}} {{weekday .Start}} {{date .Start}}{{end}}
+{{- if eq $l "sv"}}Påminnelse: {{.Title}} –
+  {{- if not .AllDay}} {{if tonight .Due .Start}}i natt {{weekday .Start}} {{shortdate .Start}}{{else}}{{reldate .Due .Start}}{{end}} kl. {{timerange .Start .End}}
+  {{- else if multiday .Start .End}} {{if near .Due .Start}}{{shortdaterange .Start .End}}, börjar {{relday .Due .Start}}{{else}}{{daterange .Start .End}}{{end}}
+  {{- else}} {{reldate .Due .Start}}{{end}}
+{{- else if eq $l "en"}}Reminder: {{.Title}} –
+  {{- if not .AllDay}} {{if tonight .Due .Start}}tonight, {{weekday .Start}} {{shortdate .Start}}{{else}}{{reldate .Due .Start}}{{end}}, {{timerange .Start .End}}
+  {{- else if multiday .Start .End}} {{if near .Due .Start}}{{shortdaterange .Start .End}}, starts {{relday .Due .Start}}{{else}}{{daterange .Start .End}}{{end}}
+  {{- else}} {{reldate .Due .Start}}{{end}}
+{{- else}}Muistutus: {{.Title}} –
+  {{- if not .AllDay}} {{if tonight .Due .Start}}tänä yönä {{weekday .Start}} {{shortdate .Start}}{{else}}{{reldate .Due .Start}}{{end}} klo {{timerange .Start .End}}
+  {{- else if multiday .Start .End}} {{if near .Due .Start}}{{shortdaterange .Start .End}}, alkaa {{relday .Due .Start}}{{else}}{{daterange .Start .End}}{{end}}
+  {{- else}} {{reldate .Due .Start}}{{end}}
 {{- end}}
 {{- with .Location}}, {{.}}{{end}}. {{.Link}}`
 )

@@ -22,30 +22,83 @@ func goldenCases(t *testing.T) []struct {
 	}{
 		{"news", "news", NewsData{
 			Title: "LUMO-hankkeen syksyn koulutukset julkaistu", Link: "https://example.fi/lumo/uutiset/koulutukset",
-			Published: time.Date(2021, 8, 16, 10, 0, 0, 0, hel), Feed: "uutiset",
+			Published: time.Date(2021, 8, 16, 10, 0, 0, 0, hel), Feed: "uutiset", Due: time.Date(2021, 8, 16, 10, 5, 0, 0, hel),
 		}},
+		// 1d@09:00: tomorrow
 		{"reminder-timed", "reminder", ReminderData{
+			Title: "LUMO-hankkeen kehittäjäryhmä", Location: "Teams", Link: "https://example.fi/lumo",
+			Start: time.Date(2021, 5, 5, 13, 30, 0, 0, hel), End: time.Date(2021, 5, 5, 15, 0, 0, 0, hel), Before: "1d",
+			Due: time.Date(2021, 5, 4, 9, 0, 0, 0, hel),
+		}},
+		// 2h: today
+		{"reminder-timed-today", "reminder", ReminderData{
+			Title: "LUMO-hankkeen kehittäjäryhmä", Location: "Teams", Link: "https://example.fi/lumo",
+			Start: time.Date(2021, 5, 5, 13, 30, 0, 0, hel), End: time.Date(2021, 5, 5, 15, 0, 0, 0, hel), Before: "2h",
+			Due: time.Date(2021, 5, 5, 11, 30, 0, 0, hel),
+		}},
+		// 7d@09:00: a week ahead, so next week
+		{"reminder-timed-week", "reminder", ReminderData{
+			Title: "LUMO-hankkeen kehittäjäryhmä", Location: "Teams", Link: "https://example.fi/lumo",
+			Start: time.Date(2021, 5, 12, 13, 30, 0, 0, hel), End: time.Date(2021, 5, 12, 15, 0, 0, 0, hel), Before: "7d",
+			Due: time.Date(2021, 5, 5, 9, 0, 0, 0, hel),
+		}},
+		// Monday for Friday: later this week
+		{"reminder-timed-thisweek", "reminder", ReminderData{
+			Title: "LUMO-hankkeen kehittäjäryhmä", Location: "Teams", Link: "https://example.fi/lumo",
+			Start: time.Date(2021, 5, 7, 9, 0, 0, 0, hel), End: time.Date(2021, 5, 7, 11, 0, 0, 0, hel), Before: "4d",
+			Due: time.Date(2021, 5, 3, 9, 0, 0, 0, hel),
+		}},
+		// 2h before 0.30: tonight
+		{"reminder-timed-night", "reminder", ReminderData{
+			Title: "Yöpäivystäjien tapaaminen", Location: "Teams", Link: "https://example.fi/lumo/yo",
+			Start: time.Date(2021, 5, 5, 0, 30, 0, 0, hel), End: time.Date(2021, 5, 5, 2, 0, 0, 0, hel), Before: "2h",
+			Due: time.Date(2021, 5, 4, 22, 30, 0, 0, hel),
+		}},
+		// 14d: further than a week, so the date with its year
+		{"reminder-timed-far", "reminder", ReminderData{
+			Title: "LUMO-hankkeen kehittäjäryhmä", Location: "Teams", Link: "https://example.fi/lumo",
+			Start: time.Date(2021, 5, 19, 13, 30, 0, 0, hel), End: time.Date(2021, 5, 19, 15, 0, 0, 0, hel), Before: "14d",
+			Due: time.Date(2021, 5, 5, 9, 0, 0, 0, hel),
+		}},
+		// no .Due (a caller that sets none): the absolute date
+		{"reminder-timed-nodue", "reminder", ReminderData{
 			Title: "LUMO-hankkeen kehittäjäryhmä", Location: "Teams", Link: "https://example.fi/lumo",
 			Start: time.Date(2021, 5, 5, 13, 30, 0, 0, hel), End: time.Date(2021, 5, 5, 15, 0, 0, 0, hel), Before: "1d",
 		}},
 		{"reminder-timed-noplace", "reminder", ReminderData{
 			Title: "NUOREN ÄÄNI lastensuojelussa", Link: "https://example.fi/lumo/nuoren-aani",
 			Start: time.Date(2021, 6, 10, 12, 0, 0, 0, hel), End: time.Date(2021, 6, 10, 14, 0, 0, 0, hel), Before: "7d",
+			Due: time.Date(2021, 6, 3, 9, 0, 0, 0, hel),
 		}},
 		{"reminder-allday", "reminder", ReminderData{
 			Title: "Sytykettä yhteistyöhön, osio II", Location: "Jyväskylä", Link: "https://example.fi/lumo/sytyke",
 			Start: time.Date(2021, 6, 7, 0, 0, 0, 0, hel), End: time.Date(2021, 6, 7, 0, 0, 0, 0, hel), AllDay: true,
+			Before: "1d", Due: time.Date(2021, 6, 6, 9, 0, 0, 0, hel),
+		}},
+		{"reminder-allday-week", "reminder", ReminderData{
+			Title: "Sytykettä yhteistyöhön, osio II", Location: "Jyväskylä", Link: "https://example.fi/lumo/sytyke",
+			Start: time.Date(2021, 6, 7, 0, 0, 0, 0, hel), End: time.Date(2021, 6, 7, 0, 0, 0, 0, hel), AllDay: true,
+			Before: "7d", Due: time.Date(2021, 5, 31, 9, 0, 0, 0, hel),
 		}},
 		{"reminder-multiday", "reminder", ReminderData{
 			Title: "Systeemisen lastensuojelun koulutus", Location: "Äänekoski ja Wiitaunioni", Link: "https://example.fi/lumo/koulutus",
 			Start: time.Date(2021, 5, 6, 0, 0, 0, 0, hel), End: time.Date(2021, 5, 7, 0, 0, 0, 0, hel), AllDay: true,
+			Before: "1d", Due: time.Date(2021, 5, 5, 9, 0, 0, 0, hel),
 		}},
+		{"reminder-multiday-far", "reminder", ReminderData{
+			Title: "Systeemisen lastensuojelun koulutus", Location: "Äänekoski ja Wiitaunioni", Link: "https://example.fi/lumo/koulutus",
+			Start: time.Date(2021, 5, 6, 0, 0, 0, 0, hel), End: time.Date(2021, 5, 7, 0, 0, 0, 0, hel), AllDay: true,
+			Before: "14d", Due: time.Date(2021, 4, 22, 9, 0, 0, 0, hel),
+		}},
+		// 7d@09:00 over the year end
 		{"reminder-newyear", "reminder", ReminderData{
 			Title: "Vuodenvaihteen leiri", Link: "https://example.fi/lumo/leiri",
 			Start: time.Date(2021, 12, 30, 0, 0, 0, 0, hel), End: time.Date(2022, 1, 2, 0, 0, 0, 0, hel), AllDay: true,
+			Before: "7d", Due: time.Date(2021, 12, 23, 9, 0, 0, 0, hel),
 		}},
 		{"announcement", "announcement", AnnouncementData{
 			Text: "Seuraa LUMOa ja kerro kuulumisesi!", Link: "https://example.fi/lumo",
+			Due: time.Date(2021, 5, 3, 10, 0, 0, 0, hel), At: time.Date(2021, 5, 3, 10, 0, 0, 0, hel),
 		}},
 	}
 }
@@ -162,6 +215,25 @@ func TestCheck(t *testing.T) {
 	}
 	if err := r.Check(bad, "podcast"); err == nil {
 		t.Error("unknown kind accepted")
+	}
+	for kind, text := range map[string]string{
+		"news":         "{{.Title}} {{relday .Due .Published}}",
+		"reminder":     "{{reldate .Due .Start}} {{if near .Due .Start}}{{shortdaterange .Start .End}}{{end}} {{tonight .Due .Start}}",
+		"announcement": "{{.Text}} {{reldate .Due .At}} {{time .At}} {{shortdate .Due}}",
+	} {
+		tmpl, err := r.Parse(kind, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Check(tmpl, kind); err != nil {
+			t.Errorf("%s: %v", kind, err)
+		}
+	}
+	for kind, text := range map[string]string{"news": "{{.At}}", "announcement": "{{.Start}}"} {
+		tmpl, _ := r.Parse(kind, text)
+		if err := r.Check(tmpl, kind); err == nil {
+			t.Errorf("%s: Check accepted %s", kind, text)
+		}
 	}
 }
 
@@ -284,10 +356,10 @@ func FuzzExecute(f *testing.F) {
 				continue
 			}
 			s := time.Unix(start, 0).UTC()
-			data := ReminderData{Title: title, Start: s, End: s.Add(time.Duration(dur) * time.Second), AllDay: allDay, Link: title}
+			data := ReminderData{Title: title, Start: s, End: s.Add(time.Duration(dur) * time.Second), AllDay: allDay, Link: title, Due: s.Add(-time.Duration(dur) * time.Second)}
 			_, _ = r.Execute(tmpl, data)
 			_, _ = r.Execute(tmpl, NewsData{Title: title})
-			_, _ = r.ExecuteRaw(tmpl, AnnouncementData{Text: title})
+			_, _ = r.ExecuteRaw(tmpl, AnnouncementData{Text: title, Due: s, At: data.End})
 		}
 	})
 }
