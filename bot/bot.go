@@ -51,6 +51,7 @@ type Bot struct {
 	health    map[string]FeedHealth
 	warned    map[string]string // feed → the warnings last logged, so each change is logged once
 	nextPoll  time.Time         // for Step
+	planned   map[string]Draft  // the last plan's drafts by key, to render again at send time
 }
 
 // New builds a bot for cfg.
@@ -83,6 +84,7 @@ func New(cfg Config, deps Deps) *Bot {
 		warned:    map[string]string{},
 	}
 	b.deliverer.watch = &b.watch
+	b.deliverer.Rerender = b.rerender
 	return b
 }
 

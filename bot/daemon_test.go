@@ -252,3 +252,32 @@ func TestFirstRunCatchesUpWithinLateGrace(t *testing.T) {
 		t.Errorf("posted %v, want only the latest overdue reminder (4h)", rec2.sent)
 	}
 }
+
+// A reminder held by quiet hours past midnight says "tänään" (it goes out
+// on the event's day), in the outbox and on the platform: it is rendered as
+// of when it goes out, in the plan and again at its first attempt.
+func TestReminderRenderedAsOfItsSendTime(t *testing.T) {
+	m := newModel(t)
+	m.Quiet = bot.QuietHours{Start: bot.TimeOfDay{Hour: 21}, End: bot.TimeOfDay{Hour: 7, Minute: 30}, Set: true}
+	m.event("aamu", "Aamupalaveri", hel("2021-05-05 08:00"), hel("2021-05-05 09:00"), m.rules("10h"))
+	clock := newClock(hel("2021-05-04 21:55"))
+	rec := newRecorder(clock.Now)
+	b := bot.New(m.Config, bot.Deps{Store: newState(t), Fetcher: &feed{}, Parsers: parsers, Clock: clock,
+		Targets: []bot.Target{{Name: "t", Poster: rec, Counter: rec, Gate: bot.Gate{Location: helsinki, Quiet: m.Quiet}}}})
+	plan, err := b.Preview(context.Background(), clock.Now(), clock.Now().Add(24*time.Hour), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan["t"]) != 1 || !strings.Contains(plan["t"][0].Text, "tänään") || !plan["t"][0].Due.Equal(hel("2021-05-05 07:30")) {
+		t.Fatalf("preview %+v, want one post at 7.30 saying tänään", plan["t"])
+	}
+	for now := clock.Now(); now.Before(hel("2021-05-05 08:00")); {
+		next := b.Step(context.Background(), now)
+		clock.Set(next)
+		now = next
+	}
+	text := rec.text["reminder:aamu:10h"]
+	if at := rec.sent["reminder:aamu:10h"]; !at.Equal(hel("2021-05-05 07:30")) || !strings.Contains(text, "tänään") || text != plan["t"][0].Text {
+		t.Errorf("sent %q at %s, want preview's %q at 7.30", text, at, plan["t"][0].Text)
+	}
+}

@@ -60,7 +60,11 @@ type Deliverer struct {
 	Redact   func(string) string // nil: none
 	// Paused holds every send; what waits is still ended when it expires.
 	Paused bool
-	watch  *watchdog
+	// Rerender, when set, renders a post again as of the moment of its
+	// first attempt (relative days count from then); ok false keeps the
+	// text as planned.
+	Rerender func(t Target, o Delivery, at time.Time) (text string, ok bool)
+	watch    *watchdog
 
 	mu       sync.Mutex
 	held     map[string]time.Time // target → no request before this: the platform's rate-limit reset
@@ -161,6 +165,16 @@ func (d *Deliverer) Deliver(ctx context.Context, t Target) (time.Time, error) {
 		}
 		if err := d.canRecord(ctx); err != nil {
 			return at.Add(max(d.Retry.Initial, time.Second)), nil
+		}
+		if o.Attempts == 0 && o.Status == StatusPending && d.Rerender != nil {
+			// The text freezes at the first attempt: make it the text of
+			// this moment first.
+			if text, ok := d.Rerender(t, o, at); ok && text != o.Text {
+				o.Text = text
+				if err := d.Store.Enqueue(ctx, []Post{o.Post}, at); err != nil {
+					return time.Time{}, err
+				}
+			}
 		}
 		wasSent, again, err := d.send(ctx, t, o, at)
 		if err != nil {

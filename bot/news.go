@@ -51,7 +51,7 @@ func (pl *Planner) NewsDrafts(f Feed, items []feeds.Item, firstSight bool, unsee
 			Template: f.Template,
 			Data: render.NewsData{
 				Title: it.Title, Link: it.Link, Summary: it.Summary, Published: it.Published.In(pl.cfg.Location),
-				Categories: it.Categories, Feed: f.Name,
+				Categories: it.Categories, Feed: f.Name, Due: now.In(pl.cfg.Location),
 			},
 		}
 		if f.MaxAge > 0 && !it.Published.IsZero() {

@@ -142,7 +142,7 @@ func TestRenderFinnishReminder(t *testing.T) {
 		t.Fatalf("got %d posts, want the 1d reminder: %+v", len(posts), posts)
 	}
 	text := posts[0].Text
-	for _, want := range []string{"LUMO-hankkeen kehittäjäryhmä", "ke 5.5.2021", "13.30–15.00", "https://lumo.example/lumo", "#LUMOhanke"} {
+	for _, want := range []string{"LUMO-hankkeen kehittäjäryhmä – huomenna ke 5.5.", "13.30–15.00", "https://lumo.example/lumo", "#LUMOhanke"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("reminder %q lacks %q", text, want)
 		}
@@ -259,5 +259,33 @@ func TestRenderBatchEqualsOneByOne(t *testing.T) {
 		if one[0] != all[i] {
 			t.Fatalf("draft %d (%s):\n batch %+v\n alone %+v", i, d.Key, all[i], one[0])
 		}
+	}
+}
+
+// The reminders of one event never share one text: each says when the
+// event is as seen from when it goes out, and keeps the date.
+func TestRemindersOfOneEventDiffer(t *testing.T) {
+	m := newModel(t, "#LUMOhanke")
+	m.event("kr", "Kehittäjäryhmä", hel("2021-05-05 13:30"), hel("2021-05-05 15:00"), m.rules("7d@09:00 1d@09:00 2h"))
+	pl := bot.NewPlanner(m.Config)
+	drafts, _, _ := pl.Plan(pl.ConfigEvents(), bot.Window{Now: hel("2021-04-20 00:00"), Until: hel("2021-05-06 00:00")})
+	posts, errs := pl.Render(drafts, "t", nil)
+	if len(errs) > 0 || len(posts) != 3 {
+		t.Fatalf("%d posts, %v", len(posts), errs)
+	}
+	want := map[string]string{
+		"reminder:kr:7d@09:00": "ensi keskiviikkona 5.5.",
+		"reminder:kr:1d@09:00": "huomenna ke 5.5.",
+		"reminder:kr:2h":       "tänään ke 5.5.",
+	}
+	seen := map[string]bool{}
+	for _, p := range posts {
+		if !strings.Contains(p.Text, want[p.Key]) {
+			t.Errorf("%s: %q lacks %q", p.Key, p.Text, want[p.Key])
+		}
+		if seen[p.Text] {
+			t.Errorf("two reminders share the text %q", p.Text)
+		}
+		seen[p.Text] = true
 	}
 }

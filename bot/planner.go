@@ -177,6 +177,7 @@ func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string
 			}
 			rd := *data
 			rd.Before = ri.rule.Name
+			rd.Due = due.In(loc)
 			d := Draft{
 				Key: key, Kind: KindReminder, Due: due, Expires: e.Start, Order: e.Start, Link: e.Link,
 				Template: ri.rule.Template,
@@ -263,8 +264,8 @@ const maxOccurrences = 10000
 func (pl *Planner) announcements(w Window) (out []Draft, missed []Missed) {
 	cfg, now, until := pl.cfg, w.Now, w.Until
 	for _, a := range cfg.Announcements {
-		data := render.AnnouncementData{Text: strings.TrimSpace(a.Text), Link: a.Link}
 		add := func(occurrence string, due time.Time) {
+			data := render.AnnouncementData{Text: strings.TrimSpace(a.Text), Link: a.Link, Due: due.In(cfg.Location), At: due.In(cfg.Location)}
 			if (!a.From.IsZero() && due.Before(a.From)) || (!a.Until.IsZero() && !due.Before(a.Until)) || due.Before(w.Since) {
 				return
 			}

@@ -22,6 +22,10 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 	}
 	drafts, _, _ := b.planner.Plan(b.Events(now, until), Window{Since: since, Now: now, Until: until})
 	drafts = append(drafts, news...)
+	byKey := make(map[string]int, len(drafts))
+	for i, d := range drafts {
+		byKey[d.Key] = i
+	}
 	out := map[string][]Scheduled{}
 	for _, t := range b.deps.Targets {
 		open, err := b.deps.Store.Open(ctx, t.Name)
@@ -32,12 +36,12 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 		for _, err := range errs {
 			b.log.Error("cannot render post", "target", t.Name, "error", err)
 		}
-		byKey := map[string]int{}
+		postOf := map[string]int{}
 		for i, p := range posts {
-			byKey[p.Key] = i
+			postOf[p.Key] = i
 		}
 		for _, o := range open {
-			if i, ok := byKey[o.Key]; ok {
+			if i, ok := postOf[o.Key]; ok {
 				if o.NextAttempt.After(posts[i].Due) {
 					posts[i].Due = o.NextAttempt
 				}
@@ -68,6 +72,7 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 			return nil, err
 		}
 		sched := t.Gate.Simulate(kept, sent, now)
+		b.renderAsSent(sched, drafts, byKey, t)
 		// In place: sched is ours, and a year of reminders is tens of
 		// thousands of large structs to copy again.
 		within := sched[:0]
@@ -82,4 +87,30 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 		out[t.Name] = within
 	}
 	return out, nil
+}
+
+// renderAsSent renders again, as of the time it will go out, each post that
+// quiet time or pacing moves from its planned time, as delivery does at its
+// first attempt: what preview shows is what is sent.
+func (b *Bot) renderAsSent(sched []Scheduled, drafts []Draft, byKey map[string]int, t Target) {
+	var moved []Draft
+	var at []int
+	for i, s := range sched {
+		j, ok := byKey[s.Key]
+		if !ok || s.Skipped != "" || s.Due.Equal(drafts[j].Due) {
+			continue
+		}
+		moved = append(moved, sendingAt(drafts[j], s.Due, b.cfg.Location))
+		at = append(at, i)
+	}
+	if len(moved) == 0 {
+		return
+	}
+	posts, errs := b.planner.Render(moved, t.Name, t.Counter)
+	if len(errs) > 0 || len(posts) != len(moved) {
+		return // as planned; Render's errors were logged with the first rendering
+	}
+	for k, i := range at {
+		sched[i].Text = posts[k].Text
+	}
 }

@@ -123,10 +123,16 @@ func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 		if err := b.recordMissed(ctx, t, missed, isOpen, now); err != nil {
 			errs = append(errs, err)
 		}
+		sent, err := b.deps.Store.SentTimes(ctx, t.Name, now.AddDate(0, -1, -1))
+		if err != nil {
+			return time.Time{}, err
+		}
 		var due []Draft
 		for _, d := range drafts {
 			if !d.Due.After(now) || isOpen[d.Key] {
-				due = append(due, d)
+				// Rendered as of when it will go out (quiet time, pacing), so
+				// that "huomenna" is counted from the right day.
+				due = append(due, sendingAt(d, t.Gate.Next(later(d.Due, now), sent), b.cfg.Location))
 			} else if next.IsZero() || d.Due.Before(next) {
 				next = d.Due
 			}
@@ -139,6 +145,12 @@ func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 			errs = append(errs, fmt.Errorf("enqueue for %s: %w", t.Name, err))
 		}
 	}
+	b.mu.Lock()
+	b.planned = make(map[string]Draft, len(drafts))
+	for _, d := range drafts {
+		b.planned[d.Key] = d
+	}
+	b.mu.Unlock()
 	if len(errs) == 0 {
 		if err := b.putMoment(ctx, plannedKey, now); err != nil {
 			errs = append(errs, err)
@@ -221,4 +233,30 @@ func firstRun(kept []Draft, drafts *[]Draft, missed []Missed, since time.Time) [
 	}
 	*drafts = kept
 	return out
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// rerender renders a delivery's post again as of at, the moment its first
+// attempt is made, from what the last plan knows of it: a post held past
+// midnight by pacing says "tänään", not "huomenna". ok is false when the
+// plan does not know it (news, or before the first plan).
+func (b *Bot) rerender(t Target, o Delivery, at time.Time) (string, bool) {
+	b.mu.Lock()
+	d, ok := b.planned[o.Key]
+	b.mu.Unlock()
+	if !ok {
+		return "", false
+	}
+	posts, errs := b.planner.Render([]Draft{sendingAt(d, at, b.cfg.Location)}, t.Name, t.Counter)
+	if len(errs) > 0 || len(posts) != 1 {
+		return "", false
+	}
+	return posts[0].Text, true
 }

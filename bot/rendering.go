@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lumohanke/lumobot/bot/render"
 )
@@ -124,20 +125,27 @@ func alike(drafts []Draft) (same, todo []int) {
 	}
 	reminders := map[reminderKey]int{}
 	announcements := map[announcementKey]int{}
-	readsBefore := map[*render.Template]bool{}
+	reads := map[*render.Template][2]bool{} // reads .Before, reads .Due
+	readsOf := func(t *render.Template) (before, due bool) {
+		r, ok := reads[t]
+		if !ok {
+			r = [2]bool{t.ReadsField("Before"), t.ReadsField("Due")}
+			reads[t] = r
+		}
+		return r[0], r[1]
+	}
 	same = make([]int, len(drafts))
 	todo = make([]int, 0, len(drafts))
 	for i, d := range drafts {
 		first, found := i, false
 		switch data := d.Data.(type) {
 		case render.ReminderData:
-			rb, ok := readsBefore[d.Template]
-			if !ok {
-				rb = d.Template.ReadsField("Before")
-				readsBefore[d.Template] = rb
-			}
-			if !rb {
+			before, due := readsOf(d.Template)
+			if !before {
 				data.Before = ""
+			}
+			if !due {
+				data.Due = time.Time{}
 			}
 			k := reminderKey{d.Template, data}
 			if first, found = reminders[k]; !found {
@@ -145,6 +153,12 @@ func alike(drafts []Draft) (same, todo []int) {
 				reminders[k] = i
 			}
 		case render.AnnouncementData:
+			if _, due := readsOf(d.Template); !due {
+				data.Due = time.Time{}
+			}
+			if !d.Template.ReadsField("At") {
+				data.At = time.Time{}
+			}
 			k := announcementKey{d.Template, data}
 			if first, found = announcements[k]; !found {
 				first = i
@@ -157,4 +171,23 @@ func alike(drafts []Draft) (same, todo []int) {
 		}
 	}
 	return same, todo
+}
+
+// sendingAt returns d with its data's .Due set to t, the time it will go
+// out (after quiet time and pacing), in the configured zone: what "today"
+// and "tomorrow" are counted from.
+func sendingAt(d Draft, t time.Time, loc *time.Location) Draft {
+	t = t.In(loc)
+	switch data := d.Data.(type) {
+	case render.ReminderData:
+		data.Due = t
+		d.Data = data
+	case render.AnnouncementData:
+		data.Due = t
+		d.Data = data
+	case render.NewsData:
+		data.Due = t
+		d.Data = data
+	}
+	return d
 }

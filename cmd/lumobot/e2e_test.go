@@ -250,9 +250,9 @@ func TestExamplePreviewSpring2021(t *testing.T) {
 		}
 	}
 	for key, want := range map[string]struct{ due, text string }{
-		"reminder:lumo-kehittajaryhma-2021-05@lumo.example:1d@09:00": {"2021-05-04T09:00:00+03:00", "ke 5.5.2021"},
+		"reminder:lumo-kehittajaryhma-2021-05@lumo.example:1d@09:00": {"2021-05-04T09:00:00+03:00", "– huomenna ke 5.5. klo 13.30"},
 		"reminder:lumo-kehittajaryhma-2021-05@lumo.example:1h":       {"2021-05-05T12:30:00+03:00", "13.30–15.00"},
-		"reminder:lumo-sytyketta-1@lumo.example:1d@09:00":            {"2021-05-27T09:00:00+03:00", "pe 28.5.2021"},
+		"reminder:lumo-sytyketta-1@lumo.example:1d@09:00":            {"2021-05-27T09:00:00+03:00", "– huomenna pe 28.5. klo 8.30"},
 		"reminder:lumo-nuoren-aani-2021@lumo.example:1h":             {"2021-06-10T11:00:00+03:00", "12.00"},
 		"announcement:seuraa-lumoa:once":                             {"2021-05-03T10:00:00+03:00", "Seuraa LUMOa"},
 	} {

@@ -290,7 +290,7 @@ announcements:
 	for _, want := range []string{
 		"Planned from 2026-03-01 08:00 EET for 60 days (Europe/Helsinki):\n  warning (past): " + path + ":8: event \"vanha\": start:",
 		"    TERVETULOA KAIKKI MUKAAN NYT #LUMOhanke\n    warning (all-caps): " + path + ":10: announcement \"huuto\": text: 4 words",
-		"reminder:b:1d@09:00  (55/280)\n    Muistutus: Seminaari pe 10.4.2026 klo 12.00. #LUMOhanke\n    warning (duplicate-event): " + path + ":7: event \"b\": has the title",
+		"reminder:b:1d@09:00  (62/280)\n    Muistutus: Seminaari – huomenna pe 10.4. klo 12.00. #LUMOhanke\n    warning (duplicate-event): " + path + ":7: event \"b\": has the title",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text preview lacks %q:\n%s", want, text)
