@@ -281,3 +281,45 @@ func TestReminderRenderedAsOfItsSendTime(t *testing.T) {
 		t.Errorf("sent %q at %s, want preview's %q at 7.30", text, at, plan["t"][0].Text)
 	}
 }
+
+// A reminder that falls on a quiet day moves earlier, to its time of day on
+// the last day that is not quiet, and says the day as seen from then; one
+// that cannot move (it would come before the event's earlier reminder)
+// waits, and is skipped with the cause once the event starts.
+func TestQuietDaysMoveRemindersEarlier(t *testing.T) {
+	m := newModel(t)
+	m.Quiet = bot.QuietHours{Days: []time.Weekday{time.Saturday, time.Sunday}}
+	// 2021-06-07 is a Monday; 2021-06-06 a Sunday.
+	m.event("ma", "Verkostoinfo", hel("2021-06-07 10:00"), hel("2021-06-07 11:00"), m.rules("1d@09:00 2h"))
+	m.event("su", "Sunnuntaikävely", hel("2021-06-06 10:00"), hel("2021-06-06 12:00"), m.rules("1d@09:00 2h"))
+	clock := newClock(hel("2021-06-03 12:00"))
+	rec := newRecorder(clock.Now)
+	b := bot.New(m.Config, bot.Deps{Store: newState(t), Fetcher: &feed{}, Parsers: parsers, Clock: clock,
+		Targets: []bot.Target{{Name: "t", Poster: rec, Counter: rec, Gate: bot.Gate{Location: helsinki, Quiet: m.Quiet}}}})
+	plan, err := b.Preview(context.Background(), clock.Now(), hel("2021-06-08 00:00"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bot.Scheduled{}
+	for _, s := range plan["t"] {
+		got[s.Key] = s
+	}
+	for key, want := range map[string]struct{ at, text, skipped string }{
+		"reminder:ma:1d@09:00": {at: "2021-06-04 09:00", text: "maanantaina 7.6."},
+		"reminder:ma:2h":       {at: "2021-06-07 08:00", text: "tänään"},
+		"reminder:su:1d@09:00": {at: "2021-06-04 09:00", text: "sunnuntaina 6.6."},
+		"reminder:su:2h":       {skipped: "quiet time until Mon 7 Jun 00:00 end after the event starts"},
+	} {
+		s, ok := got[key]
+		switch {
+		case !ok:
+			t.Errorf("%s not planned", key)
+		case want.skipped != "":
+			if s.Skipped != want.skipped {
+				t.Errorf("%s: skipped %q, want %q", key, s.Skipped, want.skipped)
+			}
+		case s.Skipped != "" || !s.Due.Equal(hel(want.at)) || !strings.Contains(s.Text, want.text):
+			t.Errorf("%s: at %s %q (skipped %q), want at %s with %q", key, s.Due.In(helsinki).Format("Mon 2006-01-02 15:04"), s.Text, s.Skipped, want.at, want.text)
+		}
+	}
+}

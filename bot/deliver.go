@@ -226,7 +226,7 @@ func (d *Deliverer) choose(ctx context.Context, t Target, open *[]Delivery, sent
 			continue
 		}
 		if !o.Expires.IsZero() && !at.Before(o.Expires) {
-			if err := d.finish(ctx, o, StatusSkipped, expiredReason(o.Kind), at); err != nil {
+			if err := d.finish(ctx, o, StatusSkipped, t.Gate.heldReason(o.Post), at); err != nil {
 				return time.Time{}, -1, err
 			}
 			continue

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"container/heap"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -193,7 +194,7 @@ func (g Gate) Simulate(posts []Post, sent []time.Time, now time.Time) []Schedule
 		}
 		p := posts[ready.pop().i]
 		if !p.Expires.IsZero() && !t.Before(p.Expires) {
-			out = append(out, Scheduled{Post: p, Skipped: expiredReason(p.Kind)})
+			out = append(out, Scheduled{Post: p, Skipped: g.heldReason(p)})
 			continue
 		}
 		p.Due = t
@@ -257,4 +258,25 @@ func expiredReason(k Kind) string {
 		return "more than late_grace late"
 	}
 	return "older than max_age"
+}
+
+// heldReason says why a post whose window closed did not go out: when
+// quiet time held it past its window, that, with when the quiet time
+// ended; else its kind's reason.
+func (g Gate) heldReason(p Post) string {
+	if p.Expires.IsZero() || p.Kind == KindNews {
+		return expiredReason(p.Kind)
+	}
+	end := QuietEnd(g.Quiet, p.Due, g.Location)
+	if end.Before(p.Expires) {
+		return expiredReason(p.Kind)
+	}
+	what, until := "quiet hours", end.In(g.Location).Format("15:04")
+	if !quietHoursEnd(g.Quiet, p.Due, g.Location).Equal(end) { // quiet days or dates too
+		what, until = "quiet time", end.In(g.Location).Format("Mon 2 Jan 15:04")
+	}
+	if p.Kind == KindReminder {
+		return fmt.Sprintf("%s until %s end after the event starts", what, until)
+	}
+	return fmt.Sprintf("%s until %s end more than late_grace after its time", what, until)
 }

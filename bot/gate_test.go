@@ -108,3 +108,39 @@ func TestSimulatePriorityAndSkips(t *testing.T) {
 		}
 	}
 }
+
+// A post that quiet time holds past its window is skipped with that cause,
+// not a bare "event already started".
+func TestSkipReasonSaysQuietTime(t *testing.T) {
+	night := bot.QuietHours{Start: bot.TimeOfDay{Hour: 21}, End: bot.TimeOfDay{Hour: 7, Minute: 30}, Set: true}
+	weekend := night
+	weekend.Days = []time.Weekday{time.Saturday, time.Sunday}
+	for _, tc := range []struct {
+		name string
+		q    bot.QuietHours
+		p    bot.Post
+		want string
+	}{
+		{"reminder under quiet hours", night,
+			bot.Post{Key: "reminder:ilta:1h", Kind: bot.KindReminder, Due: hel("2021-05-05 21:00"), Expires: hel("2021-05-05 22:00")},
+			"quiet hours until 07:30 end after the event starts"},
+		{"announcement under a quiet weekend", weekend,
+			bot.Post{Key: "announcement:a:once", Kind: bot.KindAnnouncement, Due: hel("2021-05-08 10:00"), Expires: hel("2021-05-08 16:00")},
+			"quiet time until Mon 10 May 07:30 end more than late_grace after its time"},
+		{"a plain late reminder", bot.QuietHours{},
+			bot.Post{Key: "reminder:x:1h", Kind: bot.KindReminder, Due: hel("2021-05-05 09:00"), Expires: hel("2021-05-05 09:30")},
+			"event already started"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := bot.Gate{Location: helsinki, Quiet: tc.q}
+			now := tc.p.Due
+			if tc.want == "event already started" {
+				now = tc.p.Expires // lumobot was not there in time
+			}
+			got := g.Simulate([]bot.Post{tc.p}, nil, now)
+			if len(got) != 1 || got[0].Skipped != tc.want {
+				t.Errorf("got %+v, want skipped %q", got, tc.want)
+			}
+		})
+	}
+}

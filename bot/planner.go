@@ -150,6 +150,7 @@ func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string
 		}
 		var overdue []Draft
 		var data *render.ReminderData // shared by the event's drafts where only Before differs
+		dues := pl.reminderDues(e, infos, w.Since)
 		for i := range infos {
 			ri := &infos[i]
 			if ri.skip {
@@ -160,7 +161,7 @@ func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string
 				dropped[key] = "event cancelled"
 				continue
 			}
-			due := ReminderDue(e.Start, ri.rule, loc)
+			due := dues[i]
 			if !e.Start.After(now) {
 				dropped[key] = "event already started"
 				if due.Before(e.Start) && w.missedSince(due) {
@@ -205,6 +206,57 @@ func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string
 		}
 	}
 	return out, missed
+}
+
+// reminderDues is when each rule of an event reminds. A reminder that
+// falls on a quiet day or date moves earlier, to its time of day on the
+// last day before that is not quiet (after the event's previous reminder,
+// and not before this state catches up from); only when there is none does
+// it wait for the quiet time to end, as news and announcements do. A
+// Sunday 09.00 reminder of a Monday event goes out on Friday at 09.00.
+func (pl *Planner) reminderDues(e Event, infos []ruleInfo, since time.Time) []time.Time {
+	loc, q := pl.cfg.Location, pl.cfg.Quiet
+	dues := make([]time.Time, len(infos))
+	order := make([]int, 0, len(infos))
+	for i := range infos {
+		if !infos[i].skip {
+			dues[i] = ReminderDue(e.Start, infos[i].rule, loc)
+			order = append(order, i)
+		}
+	}
+	if len(q.Days)+len(q.Dates) == 0 {
+		return dues
+	}
+	sort.SliceStable(order, func(a, b int) bool { return dues[order[a]].Before(dues[order[b]]) })
+	var prev time.Time
+	for _, i := range order {
+		if quietDayEnd(q, dues[i], loc).Equal(dues[i]) {
+			prev = dues[i]
+			continue
+		}
+		if moved := lastAllowedDay(q, dues[i], loc); !moved.IsZero() && moved.After(prev) && !moved.Before(since) {
+			dues[i] = moved
+		}
+		prev = dues[i]
+	}
+	return dues
+}
+
+// lastAllowedDay is t's time of day on the last day before t that is not
+// quiet, out of quiet hours (moved to their end that morning); zero when
+// the fortnight before has none.
+func lastAllowedDay(q QuietHours, t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	for d := 1; d <= 14; d++ {
+		c := time.Date(l.Year(), l.Month(), l.Day()-d, l.Hour(), l.Minute(), l.Second(), 0, loc)
+		if !quietDayEnd(q, c, loc).Equal(c) {
+			continue
+		}
+		if c = quietHoursEnd(q, c, loc); quietDayEnd(q, c, loc).Equal(c) && c.Before(t) {
+			return c
+		}
+	}
+	return time.Time{}
 }
 
 // ruleSet names the rules of a group of events: the rule list (events of
