@@ -49,9 +49,12 @@ type Bot struct {
 	mu        sync.Mutex
 	calendars map[string][]byte // last good body of each calendar feed
 	health    map[string]FeedHealth
-	warned    map[string]string // feed → the warnings last logged, so each change is logged once
-	nextPoll  time.Time         // for Step
-	planned   map[string]Draft  // the last plan's drafts by key, to render again at send time
+	warned    map[string]string               // feed → the warnings last logged, so each change is logged once
+	nextPoll  time.Time                       // for Step
+	planned   map[string]Draft                // the last plan's drafts by key, to render again at send time
+	noticed   map[string]Draft                // change and cancel notices planned, by key and target
+	told      map[string]map[string]announced // per target: what its followers were told of each event
+	gone      map[string]bool                 // events gone from their source, logged
 }
 
 // New builds a bot for cfg.
@@ -85,6 +88,7 @@ func New(cfg Config, deps Deps) *Bot {
 	}
 	b.deliverer.watch = &b.watch
 	b.deliverer.Rerender = b.rerender
+	b.deliverer.Sent = b.sent
 	return b
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/render"
 	"github.com/lumohanke/lumobot/feeds"
 )
 
@@ -321,5 +322,59 @@ func TestQuietDaysMoveRemindersEarlier(t *testing.T) {
 		case s.Skipped != "" || !s.Due.Equal(hel(want.at)) || !strings.Contains(s.Text, want.text):
 			t.Errorf("%s: at %s %q (skipped %q), want at %s with %q", key, s.Due.In(helsinki).Format("Mon 2006-01-02 15:04"), s.Text, s.Skipped, want.at, want.text)
 		}
+	}
+}
+
+// An event moved and then cancelled after its reminder went out gives one
+// change notice with the new time and one cancellation; an event moved
+// before any of its reminders went out gives none.
+func TestChangeAndCancelNotices(t *testing.T) {
+	st := newState(t)
+	clock := newClock(hel("2021-06-01 09:00")) // a Tuesday
+	rec := newRecorder(clock.Now)
+	step := func(configure func(m *model)) {
+		m := newModel(t)
+		m.Change = m.tmpl(render.Default("change"))
+		m.Cancel = m.tmpl(render.Default("cancel"))
+		configure(m)
+		b := bot.New(m.Config, bot.Deps{Store: st, Fetcher: &feed{}, Parsers: parsers, Clock: clock,
+			Targets: []bot.Target{{Name: "t", Poster: rec, Counter: rec, Gate: bot.Gate{Location: helsinki}}}})
+		b.Step(context.Background(), clock.Now())
+		b.Step(context.Background(), clock.Now()) // again: nothing twice
+	}
+	info := func(m *model, start string, loc string) *bot.Event {
+		e := m.event("info", "Verkostoinfo", hel(start), hel(start).Add(time.Hour), m.rules("1d@09:00"))
+		e.Location = loc
+		return e
+	}
+	other := func(m *model, start string) {
+		m.event("toinen", "Kehittäjäryhmä", hel(start), hel(start).Add(time.Hour), m.rules("1d@09:00"))
+	}
+	step(func(m *model) { info(m, "2021-06-02 13:00", "Teams"); other(m, "2021-06-10 13:00") })
+	if _, ok := rec.sent["reminder:info:1d@09:00"]; !ok {
+		t.Fatalf("the reminder did not go out: %v", rec.sent)
+	}
+	clock.Set(hel("2021-06-01 12:00"))
+	step(func(m *model) { info(m, "2021-06-03 13:00", "Teams"); other(m, "2021-06-11 13:00") })
+	clock.Set(hel("2021-06-01 15:00"))
+	step(func(m *model) { info(m, "2021-06-03 13:00", "Teams").Cancelled = true; other(m, "2021-06-11 13:00") })
+
+	var change, cancel []string
+	for key, text := range rec.text {
+		switch {
+		case strings.HasPrefix(key, "change:"):
+			change = append(change, key+" "+text)
+		case strings.HasPrefix(key, "cancel:"):
+			cancel = append(cancel, key+" "+text)
+		}
+	}
+	if len(change) != 1 || !strings.Contains(change[0], "change:info:") || !strings.Contains(change[0], "Muutos: Verkostoinfo siirtyy torstaina 3.6. klo 13.00–14.00, Teams.") {
+		t.Errorf("change notices %q, want one for info with its new time", change)
+	}
+	if len(cancel) != 1 || !strings.Contains(cancel[0], "cancel:info Peruttu: Verkostoinfo torstaina 3.6. klo 13.00.") {
+		t.Errorf("cancellations %q, want one for info at its announced time", cancel)
+	}
+	if rec.count() != 3 {
+		t.Errorf("%d posts, want the reminder, the change and the cancellation: %v", rec.count(), rec.text)
 	}
 }

@@ -64,7 +64,9 @@ type Deliverer struct {
 	// first attempt (relative days count from then); ok false keeps the
 	// text as planned.
 	Rerender func(t Target, o Delivery, at time.Time) (text string, ok bool)
-	watch    *watchdog
+	// Sent, when set, is told of each delivery recorded sent.
+	Sent  func(ctx context.Context, t Target, o Delivery, at time.Time)
+	watch *watchdog
 
 	mu       sync.Mutex
 	held     map[string]time.Time // target → no request before this: the platform's rate-limit reset
@@ -420,6 +422,9 @@ func (d *Deliverer) recordSent(ctx context.Context, t Target, o Delivery, r Rece
 	d.mu.Unlock()
 	if existed {
 		d.Logger.Info("platform says the post exists already: recorded as sent", "key", o.Key, "target", o.Target)
+	}
+	if d.Sent != nil {
+		d.Sent(ctx, t, o, at)
 	}
 	d.Logger.Info("post sent", "key", o.Key, "target", o.Target, "kind", o.Kind, "url", r.URL, "attempt", o.Attempts)
 	if d.Observer != nil {

@@ -147,6 +147,8 @@ func less(a, b Post) bool {
 
 func kindRank(k Kind) int {
 	switch k {
+	case KindChange, KindCancel:
+		return -1
 	case KindAnnouncement:
 		return 0
 	case KindReminder:
@@ -252,7 +254,7 @@ func (h *readyHeap) pop() readyPost {
 
 func expiredReason(k Kind) string {
 	switch k {
-	case KindReminder:
+	case KindReminder, KindChange, KindCancel:
 		return "event already started"
 	case KindAnnouncement:
 		return "more than late_grace late"

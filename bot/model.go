@@ -34,8 +34,10 @@ type Config struct {
 	Feeds         []Feed
 	Events        []Event // staff's own, from the config
 	Announcements []Announcement
-	// News is the template of feeds without their own.
-	News *render.Template
+	// News is the template of feeds without their own; Change and Cancel
+	// those of the notices that an event whose reminder went out moved or
+	// was cancelled.
+	News, Change, Cancel *render.Template
 }
 
 // Schedule yields the times a cron expression fires (config.ParseCron).

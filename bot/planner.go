@@ -20,6 +20,9 @@ type Draft struct {
 	Link     string
 	Template *render.Template
 	Data     any
+
+	event string    // the event a reminder or notice is of
+	told  announced // what it tells of that event
 }
 
 // Planner decides what is posted when. It is pure: everything it knows comes
@@ -183,6 +186,7 @@ func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string
 				Key: key, Kind: KindReminder, Due: due, Expires: e.Start, Order: e.Start, Link: e.Link,
 				Template: ri.rule.Template,
 				Data:     rd,
+				event:    e.ID, told: announced{Start: e.Start, End: e.End, Location: e.Location},
 			}
 			if due.After(now) {
 				out = append(out, d)

@@ -16,6 +16,11 @@ type Kind string
 
 // The kinds of post, in the order they win a contested slot.
 const (
+	// KindChange and KindCancel are notices that an event whose reminder
+	// went out moved or was cancelled: they win a slot even over an
+	// announcement, since followers may act on the earlier reminder.
+	KindChange       Kind = "change"
+	KindCancel       Kind = "cancel"
 	KindAnnouncement Kind = "announcement"
 	KindReminder     Kind = "reminder"
 	KindNews         Kind = "news"

@@ -20,7 +20,8 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 	if err != nil {
 		return nil, err
 	}
-	drafts, _, _ := b.planner.Plan(b.Events(now, until), Window{Since: since, Now: now, Until: until})
+	events := b.Events(now, until)
+	drafts, _, _ := b.planner.Plan(events, Window{Since: since, Now: now, Until: until})
 	drafts = append(drafts, news...)
 	byKey := make(map[string]int, len(drafts))
 	for i, d := range drafts {
@@ -32,7 +33,15 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 		if err != nil {
 			return nil, err
 		}
-		posts, errs := b.planner.Render(drafts, t.Name, t.Counter)
+		notices, err := b.notices(ctx, t, events, now, until)
+		if err != nil {
+			return nil, err
+		}
+		mine := drafts
+		if len(notices) > 0 {
+			mine = append(notices, drafts...)
+		}
+		posts, errs := b.planner.Render(mine, t.Name, t.Counter)
 		for _, err := range errs {
 			b.log.Error("cannot render post", "target", t.Name, "error", err)
 		}

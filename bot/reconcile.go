@@ -91,7 +91,8 @@ func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 		w.Since = now.Add(-firstRunLookback)
 		w.Last = w.Since.Add(-time.Nanosecond)
 	}
-	drafts, dropped, missed := b.planner.Plan(b.Events(now, now.Add(lookahead)), w)
+	events := b.Events(now, now.Add(lookahead))
+	drafts, dropped, missed := b.planner.Plan(events, w)
 	if first {
 		missed = firstRun(drafts[:0:0], &drafts, missed, since)
 	}
@@ -102,6 +103,14 @@ func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 	var next time.Time
 	var errs []error
 	for _, t := range b.deps.Targets {
+		notices, err := b.notices(ctx, t, events, now, now.Add(lookahead))
+		if err != nil {
+			return time.Time{}, err
+		}
+		noticed := map[string]bool{}
+		for _, d := range notices {
+			noticed[d.Key] = true
+		}
 		open, err := b.deps.Store.Open(ctx, t.Name)
 		if err != nil {
 			return time.Time{}, err
@@ -109,7 +118,7 @@ func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 		isOpen := map[string]bool{}
 		for _, o := range open {
 			isOpen[o.Key] = true
-			if o.Status != StatusPending || o.Kind == KindNews || planned[o.Key] {
+			if o.Status != StatusPending || o.Kind == KindNews || planned[o.Key] || noticed[o.Key] {
 				continue
 			}
 			reason, ok := dropped[o.Key]
@@ -128,7 +137,7 @@ func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 			return time.Time{}, err
 		}
 		var due []Draft
-		for _, d := range drafts {
+		for _, d := range append(notices, drafts...) {
 			if !d.Due.After(now) || isOpen[d.Key] {
 				// Rendered as of when it will go out (quiet time, pacing), so
 				// that "huomenna" is counted from the right day.
@@ -250,6 +259,9 @@ func later(a, b time.Time) time.Time {
 func (b *Bot) rerender(t Target, o Delivery, at time.Time) (string, bool) {
 	b.mu.Lock()
 	d, ok := b.planned[o.Key]
+	if !ok {
+		d, ok = b.noticed[deliveryID(o.Key, t.Name)]
+	}
 	b.mu.Unlock()
 	if !ok {
 		return "", false

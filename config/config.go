@@ -210,6 +210,10 @@ type Templates struct {
 	News         string `mapstructure:"news"`
 	Reminder     string `mapstructure:"reminder"`
 	Announcement string `mapstructure:"announcement"`
+	// Change and Cancel are the notices of an event that moved or was
+	// cancelled after one of its reminders went out.
+	Change string `mapstructure:"change"`
+	Cancel string `mapstructure:"cancel"`
 }
 
 // Target is one account to post to. Which fields apply depends on Type.

@@ -40,6 +40,8 @@ var Defaults = map[string]any{
 	"templates.news":         "",
 	"templates.reminder":     "",
 	"templates.announcement": "",
+	"templates.change":       "",
+	"templates.cancel":       "",
 	"http.listen":            ":8080",
 }
 

@@ -277,7 +277,7 @@ func SampleData(kind string) (any, error) {
 			Feed:       "uutiset",
 			Due:        time.Date(2021, 5, 3, 9, 5, 0, 0, time.UTC),
 		}, nil
-	case "reminder":
+	case "reminder", "change", "cancel":
 		return ReminderData{
 			Title:    "LUMO-hankkeen kehittäjäryhmä",
 			Start:    time.Date(2021, 5, 5, 13, 30, 0, 0, time.UTC),
@@ -294,7 +294,7 @@ func SampleData(kind string) (any, error) {
 			At:  time.Date(2021, 5, 3, 10, 0, 0, 0, time.UTC),
 		}, nil
 	}
-	return nil, fmt.Errorf("unknown template kind %q (want news, reminder or announcement)", kind)
+	return nil, fmt.Errorf("unknown template kind %q (want news, reminder, announcement, change or cancel)", kind)
 }
 
 // Default returns the built-in template text for kind ("news", "reminder",
@@ -326,9 +326,37 @@ func Default(kind string) string {
 		return defaultAnnouncement
 	case "reminder":
 		return defaultReminder
+	case "change":
+		return defaultChange
+	case "cancel":
+		return defaultCancel
 	}
 	return ""
 }
+
+// The notices of an event whose reminder went out and which then moved or
+// was cancelled (reminder data: the new time and place for a change, the
+// old ones for a cancellation):
+//
+//	fi: Muutos: Verkostoinfo siirtyy to 3.6. klo 13.00–14.00, Teams. <link>
+//	    Peruttu: Verkostoinfo ke 2.6. klo 13.00. <link>
+//	sv: Ändring: Verkostoinfo flyttas till torsdag 3.6. kl. 13.00–14.00, Teams.
+//	    Inställt: Verkostoinfo onsdag 2.6. kl. 13.00.
+//	en: Change: Verkostoinfo moves to Thu 3 June, 1:00–2:00 pm, Teams.
+//	    Cancelled: Verkostoinfo, Wed 2 June, 1:00 pm.
+const (
+	defaultChange = `{{- $l := lang -}}
+{{- if eq $l "sv"}}Ändring: {{.Title}} flyttas till {{reldate .Due .Start}}{{if not .AllDay}} kl. {{timerange .Start .End}}{{end}}
+{{- else if eq $l "en"}}Change: {{.Title}} moves to {{reldate .Due .Start}}{{if not .AllDay}}, {{timerange .Start .End}}{{end}}
+{{- else}}Muutos: {{.Title}} siirtyy {{reldate .Due .Start}}{{if not .AllDay}} klo {{timerange .Start .End}}{{end}}
+{{- end}}
+{{- with .Location}}, {{.}}{{end}}. {{.Link}}`
+	defaultCancel = `{{- $l := lang -}}
+{{- if eq $l "sv"}}Inställt: {{.Title}} {{reldate .Due .Start}}{{if not .AllDay}} kl. {{time .Start}}{{end}}
+{{- else if eq $l "en"}}Cancelled: {{.Title}}, {{reldate .Due .Start}}{{if not .AllDay}}, {{time .Start}}{{end}}
+{{- else}}Peruttu: {{.Title}} {{reldate .Due .Start}}{{if not .AllDay}} klo {{time .Start}}{{end}}
+{{- end}}. {{.Link}}`
+)
 
 const (
 	defaultNews         = `{{.Title}} {{.Link}}`

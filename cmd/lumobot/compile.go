@@ -35,13 +35,14 @@ func compile(cfg *config.Config) (bot.Config, error) {
 	defaults := map[bot.Kind]*render.Template{}
 	for kind, text := range map[bot.Kind]string{
 		bot.KindNews: cfg.Templates.News, bot.KindReminder: cfg.Templates.Reminder, bot.KindAnnouncement: cfg.Templates.Announcement,
+		bot.KindChange: cfg.Templates.Change, bot.KindCancel: cfg.Templates.Cancel,
 	} {
 		if text == "" {
 			text = render.Default(string(kind))
 		}
 		defaults[kind] = c.template("templates."+string(kind), text, kind)
 	}
-	out.News = defaults[bot.KindNews]
+	out.News, out.Change, out.Cancel = defaults[bot.KindNews], defaults[bot.KindChange], defaults[bot.KindCancel]
 
 	// The global rules' own templates, by the rule's name: an event using
 	// a global rule gets its template unless it or its feed has its own.
