@@ -323,6 +323,21 @@ func TestQuietDaysMoveRemindersEarlier(t *testing.T) {
 			t.Errorf("%s: at %s %q (skipped %q), want at %s with %q", key, s.Due.In(helsinki).Format("Mon 2006-01-02 15:04"), s.Text, s.Skipped, want.at, want.text)
 		}
 	}
+	// The daemon does as preview said.
+	for now := clock.Now(); now.Before(hel("2021-06-08 00:00")); {
+		next := b.Step(context.Background(), now)
+		clock.Set(next)
+		now = next
+	}
+	for key, s := range got {
+		at, ok := rec.sent[key]
+		switch {
+		case s.Skipped != "" && ok:
+			t.Errorf("%s sent at %s, preview said skipped", key, at)
+		case s.Skipped == "" && (!ok || !at.Equal(s.Due) || rec.text[key] != s.Text):
+			t.Errorf("%s sent %v at %s %q, preview said %s %q", key, ok, at, rec.text[key], s.Due, s.Text)
+		}
+	}
 }
 
 // An event moved and then cancelled after its reminder went out gives one
