@@ -30,6 +30,13 @@ const minCapsRun = 4
 // letter; a URL, a hashtag or a word without letters ends a run, so
 // acronyms beside each other ("LUMO THL STM") stay below the limit.
 func allCaps(text string) []string {
+	if !mayShout(text) {
+		return nil
+	}
+	return findCaps(text)
+}
+
+func findCaps(text string) []string {
 	var out []string
 	var run []string
 	flush := func() {
@@ -70,6 +77,13 @@ const maxLowerHashtag = 12
 
 // hashtagCase finds long hashtags written all in lower case.
 func hashtagCase(text string) []string {
+	if !mayHaveLongLowerTag(text) {
+		return nil
+	}
+	return findLowerTags(text)
+}
+
+func findLowerTags(text string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, m := range hashtagRe.FindAllStringSubmatch(urlRe.ReplaceAllString(text, " "), -1) {
@@ -100,6 +114,13 @@ const minEmojiRun = 3
 // break a run). An emoji is one grapheme cluster (a skin tone, a ZWJ
 // family or a flag counts once).
 func emojiRun(text string) []string {
+	if !mayHaveEmojiRun(text) {
+		return nil
+	}
+	return findEmojiRuns(text)
+}
+
+func findEmojiRuns(text string) []string {
 	var out []string
 	var run []string
 	flush := func() {
@@ -158,6 +179,13 @@ var vagueLinkWords = map[string]bool{
 // or "click": the word right before the link (punctuation such as ":" or
 // "→" aside) is one of vagueLinkWords.
 func linkText(text string) []string {
+	if !mayHaveVagueLink(text) {
+		return nil
+	}
+	return findVagueLinks(text)
+}
+
+func findVagueLinks(text string) []string {
 	var out []string
 	for _, loc := range urlRe.FindAllStringIndex(text, -1) {
 		before := strings.Fields(text[:loc[0]])
@@ -173,4 +201,91 @@ func linkText(text string) []string {
 		}
 	}
 	return out
+}
+
+// The rules run on every post preview shows (a year's preview is tens of
+// thousands); these cheap scans tell when a rule cannot find anything, so
+// that the regular expressions and grapheme segmentation run only where
+// they may.
+
+// mayShout: at least minCapsRun words anywhere are in capitals (findCaps
+// reads a link as a space, so "B👍www.x.fi" holds the word "B"). One pass,
+// no allocation.
+func mayShout(text string) bool {
+	n := 0
+	for len(text) > 0 {
+		text = strings.TrimLeftFunc(text, unicode.IsSpace)
+		end := strings.IndexFunc(text, unicode.IsSpace)
+		if end < 0 {
+			end = len(text)
+		}
+		word := text[:end]
+		text = text[end:]
+		if k := strings.IndexFunc(word, unicode.IsLower); k >= 0 {
+			rest := word[k:]
+			if !strings.HasPrefix(rest, "http") && !strings.HasPrefix(rest, "www.") {
+				continue
+			}
+			word = word[:k]
+		}
+		if strings.IndexFunc(word, unicode.IsLetter) >= 0 {
+			if n++; n >= minCapsRun {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mayHaveLongLowerTag: some # is followed by more than maxLowerHashtag
+// letters with no capital among them.
+func mayHaveLongLowerTag(text string) bool {
+	for i := strings.IndexByte(text, '#'); i >= 0; {
+		letters, lower := 0, true
+		for _, r := range text[i+1:] {
+			if !unicode.IsLetter(r) && !unicode.IsNumber(r) && r != '_' {
+				break
+			}
+			if unicode.IsLetter(r) {
+				letters++
+			}
+			if unicode.IsUpper(r) || unicode.IsTitle(r) {
+				lower = false
+			}
+		}
+		if lower && letters > maxLowerHashtag {
+			return true
+		}
+		j := strings.IndexByte(text[i+1:], '#')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// mayHaveEmojiRun: at least minEmojiRun characters from the blocks
+// isEmoji accepts.
+func mayHaveEmojiRun(text string) bool {
+	n := 0
+	for _, r := range text {
+		if r >= 0x2300 && (r <= 0x27BF || (r >= 0x2B00 && r <= 0x2BFF) || (r >= 0x1F000 && r <= 0x1FAFF) || r == 0xFE0F || r == 0x20E3) {
+			if n++; n >= minEmojiRun {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mayHaveVagueLink: one of vagueLinkWords occurs at all.
+func mayHaveVagueLink(text string) bool {
+	lower := strings.ToLower(text)
+	for w := range vagueLinkWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
 }

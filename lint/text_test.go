@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -86,4 +87,31 @@ func FuzzTextRules(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The cheap pre-checks never hide a finding: wherever a rule finds
+// something without its pre-check, the pre-check says it may.
+func TestPrechecksNeverHideAFinding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"A", "B", "LUMO", "THL", "STM", "TERVETULOA", "kaikki", "NYT", "🎉", "👍🏽", "🇫🇮", "☀️", " ", "  ", "#", "#lastensuojelunkehittaminen", "#Lumo", "tästä", "Tästä", "klikkaa", "here", "click",
+		"https://lumo.example/x", "www.koske.fi", ":", "→", "2021", "ä", "Å", "\n", "1️⃣"}
+	for i := 0; i < 30000; i++ {
+		var b strings.Builder
+		for n := rng.IntN(12); n >= 0; n-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+			if rng.IntN(2) == 0 {
+				b.WriteByte(' ')
+			}
+		}
+		text := b.String()
+		for _, c := range []struct {
+			name string
+			may  func(string) bool
+			rule func(string) []string
+		}{{"allCaps", mayShout, findCaps}, {"hashtagCase", mayHaveLongLowerTag, findLowerTags}, {"emojiRun", mayHaveEmojiRun, findEmojiRuns}, {"linkText", mayHaveVagueLink, findVagueLinks}} {
+			if !c.may(text) && len(c.rule(text)) > 0 {
+				t.Fatalf("%s: the pre-check hides a finding in %q", c.name, text)
+			}
+		}
+	}
 }
