@@ -1,0 +1,63 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Get returns the value stored under key (platform sessions); ok is false
+// when there is none. A sealed value is opened with Options.Key; without the
+// key, or with another one, it is an error (ErrWrongKey), never the sealed
+// bytes.
+func (s *Store) Get(ctx context.Context, key string) (value []byte, ok bool, err error) {
+	var sealed bool
+	err = s.pool.QueryRow(ctx, `SELECT value, sealed FROM kv WHERE key = $1`, key).Scan(&value, &sealed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("pgstore: get %s: %w", key, err)
+	}
+	if sealed {
+		if s.aead == nil {
+			return nil, false, fmt.Errorf("pgstore: get %s: %w: the value is sealed and no state key is set (state_key_file)", key, ErrWrongKey)
+		}
+		if value, err = unseal(s.aead, value, kvAD(key)); err != nil {
+			return nil, false, fmt.Errorf("pgstore: get %s: %w", key, err)
+		}
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	return value, true, nil
+}
+
+// Put stores value under key, replacing what was there, sealed when
+// Options.Key is set. The value is never logged nor put in an error: it may
+// hold a session token.
+func (s *Store) Put(ctx context.Context, key string, value []byte) error {
+	if key == "" {
+		return errors.New("pgstore: put: empty key")
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	sealed := s.aead != nil
+	if sealed {
+		value = seal(s.aead, value, kvAD(key))
+	}
+	at, err := moment(s.now())
+	if err != nil {
+		return fmt.Errorf("pgstore: put %s: %w", key, err)
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO kv (key, value, updated, sealed) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = excluded.updated, sealed = excluded.sealed`,
+		key, value, at, sealed)
+	if err != nil {
+		return fmt.Errorf("pgstore: put %s: %w", key, err)
+	}
+	return nil
+}
