@@ -149,7 +149,7 @@ func kindRank(k Kind) int {
 	switch k {
 	case KindChange, KindCancel:
 		return -1
-	case KindAnnouncement:
+	case KindAnnouncement, KindDigest:
 		return 0
 	case KindReminder:
 		return 1
@@ -256,7 +256,7 @@ func expiredReason(k Kind) string {
 	switch k {
 	case KindReminder, KindChange, KindCancel:
 		return "event already started"
-	case KindAnnouncement:
+	case KindAnnouncement, KindDigest:
 		return "more than late_grace late"
 	}
 	return "older than max_age"
