@@ -248,7 +248,7 @@ func (b *Bot) enqueue(ctx context.Context, drafts []Draft, now time.Time) error 
 		return nil
 	}
 	for _, t := range b.deps.Targets {
-		posts, errs := b.planner.Render(drafts, t.Name, t.Counter)
+		posts, errs := b.planner.renderFor(drafts, t.Name, t.Counter)
 		for _, err := range errs {
 			b.log.Error("cannot render post", "target", t.Name, "error", err)
 		}
