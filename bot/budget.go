@@ -34,7 +34,7 @@ type Pricing struct {
 // gate's zone): a post that would take the month over it is skipped, with
 // the reason "budget".
 type Budget struct {
-	Monthly Money
+	Monthly Money // below zero: no cap, what posts cost is only counted
 	Pricing Pricing
 	// spent is what each month ("2006-01") had spent before a preview
 	// starts: Simulate counts on from it.
@@ -52,6 +52,8 @@ func (b *Budget) Cost(p Post) Money {
 	}
 	return b.Pricing.Post
 }
+
+func (b *Budget) allows(spent, cost Money) bool { return b.Monthly < 0 || spent+cost <= b.Monthly }
 
 // BudgetReason is why a post over budget is skipped.
 const BudgetReason = "budget"
@@ -127,7 +129,7 @@ func (d *Deliverer) affordable(ctx context.Context, t Target, open *[]Delivery, 
 	pick := -1
 	for _, i := range ready {
 		o := (*open)[i]
-		if spent+b.Cost(o.Post) <= b.Monthly {
+		if b.allows(spent, b.Cost(o.Post)) {
 			pick = i
 			break
 		}
@@ -195,7 +197,7 @@ func (s *simulation) spend(p Post, t time.Time) bool {
 		return true
 	}
 	m, cost := month(t, s.loc), s.b.Cost(p)
-	if s.spent[m]+cost > s.b.Monthly {
+	if !s.b.allows(s.spent[m], cost) {
 		return false
 	}
 	s.spent[m] += cost
