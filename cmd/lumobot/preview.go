@@ -132,6 +132,10 @@ func appendRow(b []byte, r previewRow) []byte {
 		b = append(b, ",\n    \"skipped\": "...)
 		b = appendJSONString(b, r.Skipped)
 	}
+	if r.Cost != nil {
+		b = append(b, ",\n    \"cost\": "...)
+		b = strconv.AppendFloat(b, *r.Cost, 'f', -1, 64)
+	}
 	if len(r.Warnings) > 0 {
 		b = append(b, ",\n    \"warnings\": ["...)
 		for i, w := range r.Warnings {
@@ -240,6 +244,9 @@ type previewRow struct {
 	Length  int    `json:"length"`
 	Limit   int    `json:"limit"`
 	Skipped string `json:"skipped,omitempty"`
+	// Cost is what the post costs at the target's pricing (X only; one
+	// that is skipped is not charged).
+	Cost *float64 `json:"cost,omitempty"`
 	// Warnings are the lint warnings about this post (see validate).
 	Warnings []validationItem `json:"warnings,omitempty"`
 	lints    []lint.Warning   // the same, for the text output
@@ -276,7 +283,7 @@ func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws
 			rows = append(rows, previewRow{
 				Due: s.Due.In(loc).Format(time.RFC3339), Target: t.Name, Kind: string(s.Kind), Key: s.Key,
 				Text: s.Text, Length: t.Counter.Length(s.Text), Limit: t.Counter.Limit(), Skipped: s.Skipped,
-				Warnings: mine, lints: lints,
+				Warnings: mine, lints: lints, Cost: costOf(t.Gate.Budget, s.Post),
 			})
 		}
 	}
@@ -312,6 +319,9 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 				limit = fmt.Sprintf("%d/%d", r.Length, r.Limit)
 			}
 			status := ""
+			if r.Cost != nil {
+				limit += fmt.Sprintf(", costs %.3f", *r.Cost)
+			}
 			if r.Skipped != "" {
 				status = "  SKIPPED: " + r.Skipped
 			}
@@ -325,4 +335,13 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 			}
 		}
 	}
+}
+
+// costOf is what p costs on a target with pricing; nil on one without.
+func costOf(b *bot.Budget, p bot.Post) *float64 {
+	if b == nil {
+		return nil
+	}
+	c := b.Cost(p).Units()
+	return &c
 }
