@@ -76,7 +76,7 @@ type Feed struct {
 	Digest      *render.Template
 	DigestTitle string // the digest's title line
 	Site        string // the digest's link: the feed's site
-	Rules    []Rule           // events: the reminders of this calendar's events
+	Rules       []Rule // events: the reminders of this calendar's events
 }
 
 // Rule is one reminder rule, as it applies to the events that use it.

@@ -319,9 +319,6 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 				limit = fmt.Sprintf("%d/%d", r.Length, r.Limit)
 			}
 			status := ""
-			if r.Cost != nil {
-				limit += fmt.Sprintf(", costs %.3f", *r.Cost)
-			}
 			if r.Skipped != "" {
 				status = "  SKIPPED: " + r.Skipped
 			}
