@@ -113,7 +113,7 @@ func (pl *Planner) NewsDigest(f Feed, drafts []Draft, now time.Time) (Draft, boo
 	h := sha256.New()
 	data := render.DigestData{Title: f.DigestTitle, Link: f.Site, Due: now.In(pl.cfg.Location)}
 	d := Draft{Kind: KindNews, Due: now, Link: f.Site, Template: f.Digest}
-	never := false // an item that never expires keeps the digest from expiring
+	never := false             // an item that never expires keeps the digest from expiring
 	for _, n := range drafts { // newest first already
 		nd, _ := n.Data.(render.NewsData)
 		data.Items = append(data.Items, render.DigestItem{Line: nd.Title, Title: nd.Title, Link: nd.Link})
