@@ -180,8 +180,8 @@ type simulation struct {
 }
 
 func (g Gate) simulation() *simulation {
-	if g.Budget == nil {
-		return nil
+	if g.Budget == nil || g.Budget.Monthly < 0 {
+		return nil // no cap: nothing to decide, and pricing a text parses it
 	}
 	s := &simulation{b: g.Budget, loc: g.Location, spent: map[string]Money{}}
 	for m, v := range g.Budget.spent {

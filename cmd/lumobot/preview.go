@@ -270,6 +270,7 @@ func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws
 		n += len(plan[t.Name])
 	}
 	rows := make([]previewRow, 0, n)
+	costs := costMemo{}
 	for _, t := range a.targets {
 		for _, s := range plan[t.Name] {
 			var mine []validationItem
@@ -283,7 +284,7 @@ func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws
 			rows = append(rows, previewRow{
 				Due: s.Due.In(loc).Format(time.RFC3339), Target: t.Name, Kind: string(s.Kind), Key: s.Key,
 				Text: s.Text, Length: t.Counter.Length(s.Text), Limit: t.Counter.Limit(), Skipped: s.Skipped,
-				Warnings: mine, lints: lints, Cost: costOf(t.Gate.Budget, s.Post),
+				Warnings: mine, lints: lints, Cost: costs.of(t.Gate.Budget, s.Post),
 			})
 		}
 	}
@@ -334,11 +335,25 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 	}
 }
 
-// costOf is what p costs on a target with pricing; nil on one without.
-func costOf(b *bot.Budget, p bot.Post) *float64 {
+// costMemo prices posts for preview, each text once: pricing finds the
+// URLs in a text, and a year's reminders repeat few texts.
+type costMemo map[costKey]float64
+
+type costKey struct {
+	b          *bot.Budget
+	text, link string
+}
+
+// of is what p costs on a target with pricing; nil on one without.
+func (m costMemo) of(b *bot.Budget, p bot.Post) *float64 {
 	if b == nil {
 		return nil
 	}
-	c := b.Cost(p).Units()
+	k := costKey{b, p.Text, p.Link}
+	c, ok := m[k]
+	if !ok {
+		c = b.Cost(p).Units()
+		m[k] = c
+	}
 	return &c
 }
