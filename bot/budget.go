@@ -118,7 +118,7 @@ func (d *Deliverer) addSpend(ctx context.Context, t Target, p Post, at time.Time
 // are ended skipped "budget" and removed from open. -1: none is left.
 func (d *Deliverer) affordable(ctx context.Context, t Target, open *[]Delivery, ready []int, at time.Time) (int, error) {
 	b := t.Gate.Budget
-	if b == nil {
+	if b == nil || b.Monthly < 0 {
 		return ready[0], nil
 	}
 	spent, err := spentIn(ctx, d.Store, t.Name, month(at, t.Gate.Location))
