@@ -273,7 +273,11 @@ func (d *Deliverer) choose(ctx context.Context, t Target, open *[]Delivery, sent
 		return next, -1, nil
 	}
 	sort.SliceStable(ready, func(i, j int) bool { return less(kept[ready[i]].Post, kept[ready[j]].Post) })
-	return time.Time{}, ready[0], nil
+	pick, err := d.affordable(ctx, t, open, ready, at)
+	if pick < 0 {
+		return next, -1, err // all over budget: what waits is still to come
+	}
+	return time.Time{}, pick, err
 }
 
 // noteFlood says loudly, once per episode, that a target's safety valve
@@ -422,6 +426,9 @@ func (d *Deliverer) recordSent(ctx context.Context, t Target, o Delivery, r Rece
 	d.mu.Unlock()
 	if existed {
 		d.Logger.Info("platform says the post exists already: recorded as sent", "key", o.Key, "target", o.Target)
+	}
+	if err := d.addSpend(ctx, t, o.Post, at); err != nil {
+		d.Logger.Error("post sent but its cost not recorded", "key", o.Key, "target", o.Target, "error", err)
 	}
 	if d.Sent != nil {
 		d.Sent(ctx, t, o, at)

@@ -20,6 +20,8 @@ type Gate struct {
 	// hour than a communications team ever makes means something upstream
 	// floods (a hostile calendar, a broken feed). The rest is held, loudly.
 	MaxPerHour int // 0: off
+	// Budget caps a month's spending (X's paid posts); nil: none.
+	Budget *Budget
 }
 
 // Flooded reports whether the safety valve holds the target at t: sent
@@ -149,7 +151,7 @@ func kindRank(k Kind) int {
 	switch k {
 	case KindChange, KindCancel:
 		return -1
-	case KindAnnouncement:
+	case KindAnnouncement, KindDigest:
 		return 0
 	case KindReminder:
 		return 1
@@ -179,6 +181,7 @@ func (g Gate) Simulate(posts []Post, sent []time.Time, now time.Time) []Schedule
 	history := make([]time.Time, len(sent), len(sent)+len(posts))
 	copy(history, sent)
 	out := make([]Scheduled, 0, len(posts))
+	money := g.simulation()
 	t := now
 	next := 0
 	for next < len(byDue) || ready.Len() > 0 {
@@ -197,6 +200,10 @@ func (g Gate) Simulate(posts []Post, sent []time.Time, now time.Time) []Schedule
 		p := posts[ready.pop().i]
 		if !p.Expires.IsZero() && !t.Before(p.Expires) {
 			out = append(out, Scheduled{Post: p, Skipped: g.heldReason(p)})
+			continue
+		}
+		if !money.spend(p, t) {
+			out = append(out, Scheduled{Post: p, Skipped: BudgetReason})
 			continue
 		}
 		p.Due = t
@@ -256,7 +263,7 @@ func expiredReason(k Kind) string {
 	switch k {
 	case KindReminder, KindChange, KindCancel:
 		return "event already started"
-	case KindAnnouncement:
+	case KindAnnouncement, KindDigest:
 		return "more than late_grace late"
 	}
 	return "older than max_age"

@@ -34,6 +34,7 @@ type Config struct {
 	Feeds         []Feed
 	Events        []Event // staff's own, from the config
 	Announcements []Announcement
+	Digests       []Digest
 	// News is the template of feeds without their own; Change and Cancel
 	// those of the notices that an event whose reminder went out moved or
 	// was cancelled.
@@ -69,7 +70,13 @@ type Feed struct {
 	AllowPrivate     bool // may redirect to a private or loopback address
 
 	Template *render.Template // news: the feed's posts
-	Rules    []Rule           // events: the reminders of this calendar's events
+	// DigestOver > 0: when more new items than this would be posted in
+	// one poll, one digest post lists them instead (digest.go).
+	DigestOver  int
+	Digest      *render.Template
+	DigestTitle string // the digest's title line
+	Site        string // the digest's link: the feed's site
+	Rules       []Rule // events: the reminders of this calendar's events
 }
 
 // Rule is one reminder rule, as it applies to the events that use it.
@@ -122,4 +129,16 @@ type Announcement struct {
 	Cron           Schedule  // recurring; nil when once
 	From, Until    time.Time // bounds of a recurring one (Until exclusive); zero: none
 	Template       *render.Template
+}
+
+// Digest is a recurring post listing the events that start within Window
+// of each occurrence (digest.go).
+type Digest struct {
+	ID       string
+	Cron     Schedule
+	Window   time.Duration
+	Targets  []string // nil: every target
+	Title    string   // the title line
+	Link     string
+	Template *render.Template
 }

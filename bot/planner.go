@@ -21,8 +21,9 @@ type Draft struct {
 	Template *render.Template
 	Data     any
 
-	event string    // the event a reminder or notice is of
-	told  announced // what it tells of that event
+	event   string    // the event a reminder or notice is of
+	told    announced // what it tells of that event
+	targets []string  // a digest's targets; nil: every target
 }
 
 // Planner decides what is posted when. It is pure: everything it knows comes
@@ -61,6 +62,9 @@ func (pl *Planner) MaxLead() time.Duration {
 	for _, e := range pl.cfg.Events {
 		check(e.Rules)
 	}
+	for _, d := range pl.cfg.Digests {
+		lead = max(lead, d.Window) // a digest lists events that far ahead
+	}
 	return lead + 48*time.Hour
 }
 
@@ -94,6 +98,9 @@ func (pl *Planner) Plan(events []Event, w Window) (drafts []Draft, dropped map[s
 	ann, annMissed := pl.announcements(w)
 	drafts = append(drafts, ann...)
 	missed = append(missed, annMissed...)
+	dig, digMissed := pl.digests(events, w)
+	drafts = append(drafts, dig...)
+	missed = append(missed, digMissed...)
 	// Generic, not sort.SliceStable: its reflection swapper moved the
 	// drafts (large structs) several times slower.
 	slices.SortStableFunc(drafts, func(a, b Draft) int { return a.Due.Compare(b.Due) })

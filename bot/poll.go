@@ -188,6 +188,10 @@ func (b *Bot) pollFeed(ctx context.Context, f Feed, now time.Time, write bool) (
 	if rekeyed {
 		warnings = append(warnings, fmt.Errorf("%d new items at once: taken as a feed whose ids all changed; marked seen, %d newest posted (backfill)", len(unseenIDs), len(drafts)))
 	}
+	var folded []Draft // the items a digest lists instead
+	if d, ok := b.planner.NewsDigest(f, drafts, now); ok {
+		folded, drafts = drafts, []Draft{d}
+	}
 	res := polled{drafts: drafts, items: len(items), warnings: warnings}
 	if !write {
 		return res, nil
@@ -196,6 +200,11 @@ func (b *Bot) pollFeed(ctx context.Context, f Feed, now time.Time, write bool) (
 	// re-reads the items and Enqueue keeps what is already there.
 	if err := b.enqueue(ctx, res.drafts, now); err != nil {
 		return polled{}, err
+	}
+	if len(folded) > 0 {
+		if err := b.recordInDigest(ctx, drafts[0], folded, now); err != nil {
+			return polled{}, err
+		}
 	}
 	if len(res.drafts) > 0 {
 		b.log.Info("new items", "feed", f.Name, "posts", len(res.drafts), "items", len(items))
@@ -239,7 +248,7 @@ func (b *Bot) enqueue(ctx context.Context, drafts []Draft, now time.Time) error 
 		return nil
 	}
 	for _, t := range b.deps.Targets {
-		posts, errs := b.planner.Render(drafts, t.Name, t.Counter)
+		posts, errs := b.planner.renderFor(drafts, t.Name, t.Counter)
 		for _, err := range errs {
 			b.log.Error("cannot render post", "target", t.Name, "error", err)
 		}

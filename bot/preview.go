@@ -41,7 +41,7 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 		if len(notices) > 0 {
 			mine = append(notices, drafts...)
 		}
-		posts, errs := b.planner.Render(mine, t.Name, t.Counter)
+		posts, errs := b.planner.renderFor(mine, t.Name, t.Counter)
 		for _, err := range errs {
 			b.log.Error("cannot render post", "target", t.Name, "error", err)
 		}
@@ -80,7 +80,11 @@ func (b *Bot) Preview(ctx context.Context, now, until time.Time, fetch bool) (ma
 		if err != nil {
 			return nil, err
 		}
-		sched := t.Gate.Simulate(kept, sent, now)
+		gate := t.Gate
+		if gate.Budget, err = gate.Budget.withSpent(ctx, b.deps.Store, t.Name, now, gate.Location); err != nil {
+			return nil, err
+		}
+		sched := gate.Simulate(kept, sent, now)
 		b.renderAsSent(sched, drafts, byKey, t)
 		// In place: sched is ours, and a year of reminders is tens of
 		// thousands of large structs to copy again.
@@ -115,7 +119,7 @@ func (b *Bot) renderAsSent(sched []Scheduled, drafts []Draft, byKey map[string]i
 	if len(moved) == 0 {
 		return
 	}
-	posts, errs := b.planner.Render(moved, t.Name, t.Counter)
+	posts, errs := b.planner.renderFor(moved, t.Name, t.Counter)
 	if len(errs) > 0 || len(posts) != len(moved) {
 		return // as planned; Render's errors were logged with the first rendering
 	}

@@ -138,6 +138,9 @@ func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 		}
 		var due []Draft
 		for _, d := range append(notices, drafts...) {
+			if !d.forTarget(t.Name) {
+				continue
+			}
 			if !d.Due.After(now) || isOpen[d.Key] {
 				// Rendered as of when it will go out (quiet time, pacing), so
 				// that "huomenna" is counted from the right day.
@@ -146,7 +149,7 @@ func (b *Bot) Plan(ctx context.Context, now time.Time) (time.Time, error) {
 				next = d.Due
 			}
 		}
-		posts, rerrs := b.planner.Render(due, t.Name, t.Counter)
+		posts, rerrs := b.planner.renderFor(due, t.Name, t.Counter)
 		for _, err := range rerrs {
 			b.log.Error("cannot render post", "target", t.Name, "error", err)
 		}
@@ -189,7 +192,7 @@ func (b *Bot) recordMissed(ctx context.Context, t Target, missed []Missed, isOpe
 	var todo []Missed
 	var drafts []Draft
 	for _, m := range missed {
-		if !isOpen[m.Key] && !ended[m.Key] {
+		if !isOpen[m.Key] && !ended[m.Key] && m.forTarget(t.Name) {
 			todo = append(todo, m)
 			drafts = append(drafts, m.Draft)
 		}
@@ -203,7 +206,7 @@ func (b *Bot) recordMissed(ctx context.Context, t Target, missed []Missed, isOpe
 		// the record says what did not go out.
 		posts[i] = Post{Key: m.Key, Kind: m.Kind, Target: t.Name, Due: m.Due, Text: "(" + m.Key + ")", Link: m.Link, Lang: b.cfg.Language, Expires: m.Expires, Order: m.Order}
 	}
-	if rendered, errs := b.planner.Render(drafts, t.Name, t.Counter); len(errs) == 0 && len(rendered) == len(posts) {
+	if rendered, errs := b.planner.renderFor(drafts, t.Name, t.Counter); len(errs) == 0 && len(rendered) == len(posts) {
 		posts = rendered
 	}
 	if err := b.deps.Store.Enqueue(ctx, posts, now); err != nil {
@@ -266,7 +269,7 @@ func (b *Bot) rerender(t Target, o Delivery, at time.Time) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	posts, errs := b.planner.Render([]Draft{sendingAt(d, at, b.cfg.Location)}, t.Name, t.Counter)
+	posts, errs := b.planner.renderFor([]Draft{sendingAt(d, at, b.cfg.Location)}, t.Name, t.Counter)
 	if len(errs) > 0 || len(posts) != 1 {
 		return "", false
 	}

@@ -29,9 +29,13 @@ type Config struct {
 	Events        []Event        `mapstructure:"events"`
 	Reminders     []Reminder     `mapstructure:"reminders"`
 	Announcements []Announcement `mapstructure:"announcements"`
-	Templates     Templates      `mapstructure:"templates"`
-	Targets       []Target       `mapstructure:"targets"`
-	HTTP          HTTP           `mapstructure:"http"`
+	// Digests are recurring posts listing the coming events (digest.go).
+	Digests []Digest `mapstructure:"digests"`
+	// Name is the project's name, for the digests' default title lines.
+	Name      string    `mapstructure:"name"`
+	Templates Templates `mapstructure:"templates"`
+	Targets   []Target  `mapstructure:"targets"`
+	HTTP      HTTP      `mapstructure:"http"`
 
 	Location *time.Location `mapstructure:"-"`
 	// StateKey is the key read from state_key or state_key_file; nil when
@@ -139,6 +143,10 @@ type Feed struct {
 	AllowPrivate bool `mapstructure:"allow_private"`
 	// Reminders overrides the global reminders for this calendar's events.
 	Reminders []Reminder `mapstructure:"reminders"`
+	// DigestOver > 0: more new items than this in one poll are one post
+	// listing them, with Link (the site; default the feed URL's origin).
+	DigestOver int    `mapstructure:"digest_over"`
+	Link       string `mapstructure:"link"`
 
 	Age      time.Duration `mapstructure:"-"`
 	Deadline time.Duration `mapstructure:"-"`
@@ -214,6 +222,7 @@ type Templates struct {
 	// cancelled after one of its reminders went out.
 	Change string `mapstructure:"change"`
 	Cancel string `mapstructure:"cancel"`
+	Digest string `mapstructure:"digest"`
 }
 
 // Target is one account to post to. Which fields apply depends on Type.
@@ -224,8 +233,12 @@ type Target struct {
 	MonthlyLimit int    `mapstructure:"monthly_limit"`
 	// MaxPerHour caps posts in any rolling hour, a guard against a flood
 	// (a feed that republishes everything). Unset: 20; 0: no cap.
-	MaxPerHour *int   `mapstructure:"max_per_hour"`
-	Timeout    string `mapstructure:"timeout"`
+	MaxPerHour *int `mapstructure:"max_per_hour"`
+	// MonthlyBudget caps an X target's spending in a calendar month, in
+	// Pricing's currency; nil: none.
+	MonthlyBudget *float64 `mapstructure:"monthly_budget"`
+	Pricing       *Pricing `mapstructure:"pricing"`
+	Timeout       string   `mapstructure:"timeout"`
 
 	// console
 	Output string `mapstructure:"output"`

@@ -42,6 +42,8 @@ var Defaults = map[string]any{
 	"templates.announcement": "",
 	"templates.change":       "",
 	"templates.cancel":       "",
+	"templates.digest":       "",
+	"name":                   "LUMO",
 	"http.listen":            ":8080",
 }
 

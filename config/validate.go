@@ -62,6 +62,7 @@ func (c *Config) validate(p *problems) {
 	c.validateEvents(p)
 	c.validateAnnouncements(p)
 	c.validateTargets(p)
+	c.validateDigests(p)
 	if c.HTTP.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 			p.add("http.listen", "%q is not host:port (e.g. :8080; \"\" turns the server off)", c.HTTP.Listen)

@@ -293,8 +293,20 @@ func SampleData(kind string) (any, error) {
 			Due: time.Date(2021, 5, 3, 10, 0, 0, 0, time.UTC),
 			At:  time.Date(2021, 5, 3, 10, 0, 0, 0, time.UTC),
 		}, nil
+	case "digest":
+		start := time.Date(2021, 6, 7, 9, 0, 0, 0, time.UTC)
+		return DigestData{
+			Title: WeekTitle("LUMO", "fi"),
+			Items: []DigestItem{{
+				Line:  EventLine("Sytykettä yhteistyöhön, osio II", start, start.Add(6*time.Hour), false, "fi"),
+				Title: "Sytykettä yhteistyöhön, osio II", Start: start, End: start.Add(6 * time.Hour),
+				Location: "Teams", Link: "https://example.fi/lumo",
+			}},
+			More: 1, MoreText: More(1, "fi"), Link: "https://example.fi/lumo",
+			Due: time.Date(2021, 6, 7, 8, 0, 0, 0, time.UTC),
+		}, nil
 	}
-	return nil, fmt.Errorf("unknown template kind %q (want news, reminder, announcement, change or cancel)", kind)
+	return nil, fmt.Errorf("unknown template kind %q (want news, reminder, announcement, change, cancel or digest)", kind)
 }
 
 // Default returns the built-in template text for kind ("news", "reminder",
@@ -330,6 +342,8 @@ func Default(kind string) string {
 		return defaultChange
 	case "cancel":
 		return defaultCancel
+	case "digest":
+		return defaultDigest
 	}
 	return ""
 }

@@ -31,6 +31,7 @@ type Metrics struct {
 	reloadSuccess prometheus.Gauge
 	feedWarnings  *prometheus.GaugeVec
 	floods        *prometheus.CounterVec
+	spend         *prometheus.CounterVec
 	paused        prometheus.Gauge
 
 	mu   sync.Mutex
@@ -38,7 +39,10 @@ type Metrics struct {
 	now  func() time.Time // the clock for lumobot_next_due_seconds
 }
 
-var _ bot.Observer = (*Metrics)(nil)
+var (
+	_ bot.Observer      = (*Metrics)(nil)
+	_ bot.SpendObserver = (*Metrics)(nil)
+)
 
 // NewMetrics creates the collectors and registers them with reg: the lumobot_
 // metrics, and also the Go runtime (go_*), process (process_*) and build-info
@@ -85,6 +89,10 @@ func NewMetrics(reg prometheus.Registerer, depth DepthFunc, now func() time.Time
 			Name: "lumobot_flood_holds_total",
 			Help: "Times a target's max_per_hour safety valve started holding its posts, by target.",
 		}, []string{"target"}),
+		spend: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lumobot_spend_total",
+			Help: "What the posts sent cost at the target's pricing (X), in its currency, by target.",
+		}, []string{"target"}),
 		paused: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "lumobot_paused",
 			Help: "1 while the config says paused: every post on every target is held.",
@@ -95,7 +103,7 @@ func NewMetrics(reg prometheus.Registerer, depth DepthFunc, now func() time.Time
 	m.reloads.WithLabelValues("failure")
 	m.reloadSuccess.Set(1)
 
-	reg.MustRegister(m.polls, m.fetchErrors, m.lastSuccess, m.posts, m.reloads, m.reloadSuccess, m.feedWarnings, m.floods, m.paused, nextDueCollector{m})
+	reg.MustRegister(m.polls, m.fetchErrors, m.lastSuccess, m.posts, m.reloads, m.reloadSuccess, m.feedWarnings, m.floods, m.spend, m.paused, nextDueCollector{m})
 	if depth != nil {
 		reg.MustRegister(outboxCollector{depth})
 	}
@@ -268,4 +276,12 @@ func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
+}
+
+// Spent adds what a sent post cost to its target's spending.
+func (m *Metrics) Spent(target string, amount float64) {
+	if m == nil {
+		return
+	}
+	m.spend.WithLabelValues(target).Add(amount)
 }

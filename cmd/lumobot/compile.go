@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/lumohanke/lumobot/bot"
@@ -35,7 +36,7 @@ func compile(cfg *config.Config) (bot.Config, error) {
 	defaults := map[bot.Kind]*render.Template{}
 	for kind, text := range map[bot.Kind]string{
 		bot.KindNews: cfg.Templates.News, bot.KindReminder: cfg.Templates.Reminder, bot.KindAnnouncement: cfg.Templates.Announcement,
-		bot.KindChange: cfg.Templates.Change, bot.KindCancel: cfg.Templates.Cancel,
+		bot.KindChange: cfg.Templates.Change, bot.KindCancel: cfg.Templates.Cancel, bot.KindDigest: cfg.Templates.Digest,
 	} {
 		if text == "" {
 			text = render.Default(string(kind))
@@ -93,6 +94,10 @@ func compile(cfg *config.Config) (bot.Config, error) {
 			if feed.Template == nil {
 				feed.Template = defaults[bot.KindNews]
 			}
+			if f.DigestOver > 0 {
+				feed.DigestOver, feed.Digest = f.DigestOver, defaults[bot.KindDigest]
+				feed.DigestTitle, feed.Site = render.NewsTitle(cfg.Name, cfg.Language), siteOf(f.Link, f.URL)
+			}
 		}
 		out.Feeds = append(out.Feeds, feed)
 	}
@@ -118,6 +123,23 @@ func compile(cfg *config.Config) (bot.Config, error) {
 			an.Cron = s
 		}
 		out.Announcements = append(out.Announcements, an)
+	}
+	for i, d := range cfg.Digests {
+		key := fmt.Sprintf("digests[%d]", i)
+		dg := bot.Digest{ID: d.ID, Window: d.Span, Link: d.Link, Title: d.Title, Targets: d.Targets,
+			Template: c.optional(key+".template", d.Template, bot.KindDigest)}
+		if dg.Template == nil {
+			dg.Template = defaults[bot.KindDigest]
+		}
+		if dg.Title == "" {
+			dg.Title = render.WeekTitle(cfg.Name, cfg.Language)
+		}
+		s, err := config.ParseCron(d.Cron, cfg.Location)
+		if err != nil {
+			c.problem(key+".cron", "%v", err)
+		}
+		dg.Cron = s
+		out.Digests = append(out.Digests, dg)
 	}
 	if len(c.problems) > 0 {
 		return bot.Config{}, config.NewError(cfg.File, c.problems)
@@ -177,4 +199,31 @@ func quietTime(s config.Schedule) bot.QuietHours {
 		q.Dates = append(q.Dates, bot.Date{Year: d.Year, Month: d.Month, Day: d.Day})
 	}
 	return q
+}
+
+// siteOf is a feed digest's link: the feed's link as configured, else the
+// origin of its URL (a local file has none).
+func siteOf(link, feedURL string) string {
+	if link != "" {
+		return link
+	}
+	u, err := url.Parse(feedURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + "/"
+}
+
+// budget is an X target's monthly budget at its prices; nil without one.
+// Posts are priced on X alone: preview shows every X post's cost.
+func budget(tc config.Target) *bot.Budget {
+	if tc.Type != config.TypeX {
+		return nil
+	}
+	post, withURL, media := tc.Prices()
+	b := &bot.Budget{Monthly: -1, Pricing: bot.Pricing{Post: bot.Micros(post), PostWithURL: bot.Micros(withURL), Media: bot.Micros(media)}}
+	if tc.MonthlyBudget != nil {
+		b.Monthly = bot.Micros(*tc.MonthlyBudget)
+	}
+	return b
 }

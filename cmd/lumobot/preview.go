@@ -132,6 +132,10 @@ func appendRow(b []byte, r previewRow) []byte {
 		b = append(b, ",\n    \"skipped\": "...)
 		b = appendJSONString(b, r.Skipped)
 	}
+	if r.Cost != nil {
+		b = append(b, ",\n    \"cost\": "...)
+		b = strconv.AppendFloat(b, *r.Cost, 'f', -1, 64)
+	}
 	if len(r.Warnings) > 0 {
 		b = append(b, ",\n    \"warnings\": ["...)
 		for i, w := range r.Warnings {
@@ -240,6 +244,9 @@ type previewRow struct {
 	Length  int    `json:"length"`
 	Limit   int    `json:"limit"`
 	Skipped string `json:"skipped,omitempty"`
+	// Cost is what the post costs at the target's pricing (X only; one
+	// that is skipped is not charged).
+	Cost *float64 `json:"cost,omitempty"`
 	// Warnings are the lint warnings about this post (see validate).
 	Warnings []validationItem `json:"warnings,omitempty"`
 	lints    []lint.Warning   // the same, for the text output
@@ -263,6 +270,7 @@ func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws
 		n += len(plan[t.Name])
 	}
 	rows := make([]previewRow, 0, n)
+	costs := costMemo{}
 	for _, t := range a.targets {
 		for _, s := range plan[t.Name] {
 			var mine []validationItem
@@ -276,7 +284,7 @@ func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws
 			rows = append(rows, previewRow{
 				Due: s.Due.In(loc).Format(time.RFC3339), Target: t.Name, Kind: string(s.Kind), Key: s.Key,
 				Text: s.Text, Length: t.Counter.Length(s.Text), Limit: t.Counter.Limit(), Skipped: s.Skipped,
-				Warnings: mine, lints: lints,
+				Warnings: mine, lints: lints, Cost: costs.of(t.Gate.Budget, s.Post),
 			})
 		}
 	}
@@ -325,4 +333,27 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 			}
 		}
 	}
+}
+
+// costMemo prices posts for preview, each text once: pricing finds the
+// URLs in a text, and a year's reminders repeat few texts.
+type costMemo map[costKey]float64
+
+type costKey struct {
+	b          *bot.Budget
+	text, link string
+}
+
+// of is what p costs on a target with pricing; nil on one without.
+func (m costMemo) of(b *bot.Budget, p bot.Post) *float64 {
+	if b == nil {
+		return nil
+	}
+	k := costKey{b, p.Text, p.Link}
+	c, ok := m[k]
+	if !ok {
+		c = b.Cost(p).Units()
+		m[k] = c
+	}
+	return &c
 }

@@ -136,6 +136,7 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 				Gate: bot.Gate{
 					Quiet: quietTime(cfg.Schedule), Location: cfg.Location, MinGap: cfg.Schedule.Gap,
 					Daily: tc.DailyLimit, Monthly: tc.MonthlyLimit, MaxPerHour: tc.HourlyLimit,
+					Budget: budget(tc),
 				},
 			},
 			check: check,
