@@ -188,6 +188,9 @@ func sendingAt(d Draft, t time.Time, loc *time.Location) Draft {
 	case render.NewsData:
 		data.Due = t
 		d.Data = data
+	case render.DigestData:
+		data.Due = t
+		d.Data = data
 	}
 	return d
 }

@@ -71,7 +71,7 @@ var fi = messages{
 		return fmt.Sprintf("%s %d.%d.%d klo %d.%02d", wd, l.Day(), int(l.Month()), l.Year(), l.Hour(), l.Minute())
 	},
 	now: "nyt", in: "%s kuluttua", ago: "%s sitten", day: "pv", hour: "t", minute: "min",
-	kind: map[bot.Kind]string{bot.KindAnnouncement: "tiedote", bot.KindReminder: "muistutus", bot.KindNews: "uutinen"},
+	kind: map[bot.Kind]string{bot.KindAnnouncement: "tiedote", bot.KindReminder: "muistutus", bot.KindNews: "uutinen", bot.KindDigest: "kooste", bot.KindChange: "muutos", bot.KindCancel: "peruutus"},
 	status: map[bot.Status]string{
 		bot.StatusSent: "julkaistu", bot.StatusFailed: "epäonnistui", bot.StatusSkipped: "ohitettu",
 		bot.StatusPending: "odottaa", bot.StatusSending: "lähettämässä",
@@ -115,7 +115,7 @@ var sv = messages{
 		return fmt.Sprintf("%s %d.%d.%d kl. %d.%02d", wd, l.Day(), int(l.Month()), l.Year(), l.Hour(), l.Minute())
 	},
 	now: "nu", in: "om %s", ago: "för %s sedan", day: "d", hour: "h", minute: "min",
-	kind: map[bot.Kind]string{bot.KindAnnouncement: "meddelande", bot.KindReminder: "påminnelse", bot.KindNews: "nyhet"},
+	kind: map[bot.Kind]string{bot.KindAnnouncement: "meddelande", bot.KindReminder: "påminnelse", bot.KindNews: "nyhet", bot.KindDigest: "sammandrag", bot.KindChange: "ändring", bot.KindCancel: "inställt"},
 	status: map[bot.Status]string{
 		bot.StatusSent: "publicerad", bot.StatusFailed: "misslyckades", bot.StatusSkipped: "överhoppad",
 		bot.StatusPending: "väntar", bot.StatusSending: "skickas",
@@ -160,7 +160,7 @@ var en = messages{
 		return fmt.Sprintf("%s %d %s %d %d:%02d", wd, l.Day(), month, l.Year(), l.Hour(), l.Minute())
 	},
 	now: "now", in: "in %s", ago: "%s ago", day: "d", hour: "h", minute: "min",
-	kind: map[bot.Kind]string{bot.KindAnnouncement: "announcement", bot.KindReminder: "reminder", bot.KindNews: "news"},
+	kind: map[bot.Kind]string{bot.KindAnnouncement: "announcement", bot.KindReminder: "reminder", bot.KindNews: "news", bot.KindDigest: "digest", bot.KindChange: "change", bot.KindCancel: "cancellation"},
 	status: map[bot.Status]string{
 		bot.StatusSent: "sent", bot.StatusFailed: "failed", bot.StatusSkipped: "skipped",
 		bot.StatusPending: "pending", bot.StatusSending: "sending",
