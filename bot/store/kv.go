@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/lumohanke/lumobot/bot/store/internal/sealed"
 )
 
 // Get returns the value stored under key (platform sessions); ok is false
@@ -12,19 +14,19 @@ import (
 // key, or with another one, it is an error (ErrWrongKey), never the sealed
 // bytes.
 func (s *Store) Get(ctx context.Context, key string) (value []byte, ok bool, err error) {
-	var sealed bool
-	err = s.db.QueryRowContext(ctx, `SELECT value, sealed FROM kv WHERE key = ?`, key).Scan(&value, &sealed)
+	var isSealed bool
+	err = s.db.QueryRowContext(ctx, `SELECT value, sealed FROM kv WHERE key = ?`, key).Scan(&value, &isSealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("store: get %s: %w", key, err)
 	}
-	if sealed {
+	if isSealed {
 		if s.aead == nil {
 			return nil, false, fmt.Errorf("store: get %s: %w: the value is sealed and no state key is set (state_key_file)", key, ErrWrongKey)
 		}
-		if value, err = unseal(s.aead, value, kvAD(key)); err != nil {
+		if value, err = sealed.Open(s.aead, value, sealed.KVAD(key)); err != nil {
 			return nil, false, fmt.Errorf("store: get %s: %w", key, err)
 		}
 	}
@@ -44,9 +46,9 @@ func (s *Store) Put(ctx context.Context, key string, value []byte) error {
 	if value == nil {
 		value = []byte{}
 	}
-	sealed := s.aead != nil
-	if sealed {
-		value = seal(s.aead, value, kvAD(key))
+	isSealed := s.aead != nil
+	if isSealed {
+		value = sealed.Seal(s.aead, value, sealed.KVAD(key))
 	}
 	at, err := moment(s.now())
 	if err != nil {
@@ -56,7 +58,7 @@ func (s *Store) Put(ctx context.Context, key string, value []byte) error {
 	defer s.wmu.Unlock()
 	_, err = s.db.ExecContext(ctx, `INSERT INTO kv (key, value, updated, sealed) VALUES (?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = excluded.updated, sealed = excluded.sealed`,
-		key, value, at, sealed)
+		key, value, at, isSealed)
 	if err != nil {
 		return fmt.Errorf("store: put %s: %w", key, err)
 	}

@@ -1,80 +1,24 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
+
+	"github.com/lumohanke/lumobot/bot/store/internal/sealed"
 )
 
 // KeySize is the length of Options.Key: AES-256.
-const KeySize = 32
+const KeySize = sealed.KeySize
 
 // ErrWrongKey is wrapped when Options.Key is not the key the state's values
 // were sealed with, or a sealed value was altered.
-var ErrWrongKey = errors.New("wrong state key")
-
-// keyCheck is sealed with the key into meta.key_check, so that a wrong key
-// is told at Open rather than at the first session read.
-const keyCheck = "lumobot state key check"
+var ErrWrongKey = sealed.ErrWrongKey
 
 // ParseKey reads a key file's content: 32 bytes as 64 hex digits or in
-// standard base64, surrounding white space ignored (`openssl rand -hex 32 >
-// state.key` makes one). Raw bytes are not taken: a 32-character password
-// would pass for a key.
-func ParseKey(b []byte) ([]byte, error) {
-	text := string(bytes.TrimSpace(b))
-	if k, err := hex.DecodeString(text); err == nil && len(k) == KeySize {
-		return k, nil
-	}
-	if k, err := base64.StdEncoding.DecodeString(text); err == nil && len(k) == KeySize {
-		return k, nil
-	}
-	// Only the length: the content is a secret.
-	return nil, fmt.Errorf("state key: want %d bytes as 64 hex digits or in base64 (openssl rand -hex 32); the file has %d bytes", KeySize, len(b))
-}
-
-func newSealer(key []byte) (cipher.AEAD, error) {
-	if key == nil {
-		return nil, nil
-	}
-	if len(key) != KeySize {
-		return nil, fmt.Errorf("state key has %d bytes, want %d", len(key), KeySize)
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("state key: %w", err)
-	}
-	return cipher.NewGCM(block)
-}
-
-// The additional data binds a sealed value to its KV key: a value moved to
-// another key does not open.
-func kvAD(key string) []byte { return []byte("lumobot kv\x00" + key) }
-
-func seal(aead cipher.AEAD, plain, ad []byte) []byte {
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-	_, _ = rand.Read(nonce) // never fails (crypto/rand panics rather)
-	return aead.Seal(nonce, nonce, plain, ad)
-}
-
-func unseal(aead cipher.AEAD, sealed, ad []byte) ([]byte, error) {
-	if len(sealed) < aead.NonceSize()+aead.Overhead() {
-		return nil, fmt.Errorf("%w: sealed value too short", ErrWrongKey)
-	}
-	n := aead.NonceSize()
-	plain, err := aead.Open(nil, sealed[:n], sealed[n:], ad)
-	if err != nil {
-		return nil, fmt.Errorf("%w (or the value was altered)", ErrWrongKey)
-	}
-	return plain, nil
-}
+// standard base64 (`openssl rand -hex 32 > state.key`).
+func ParseKey(b []byte) ([]byte, error) { return sealed.ParseKey(b) }
 
 // sealAll checks the key against meta.key_check (writing it the first time)
 // and seals the values written without a key.
@@ -84,13 +28,13 @@ func (s *Store) sealAll(tx *sql.Tx) error {
 	err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'key_check'`).Scan(&check)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if err := setMeta(ctx, tx, map[string]any{"key_check": seal(s.aead, []byte(keyCheck), []byte(keyCheck))}); err != nil {
+		if err := setMeta(ctx, tx, map[string]any{"key_check": sealed.Seal(s.aead, []byte(sealed.KeyCheck), []byte(sealed.KeyCheck))}); err != nil {
 			return err
 		}
 	case err != nil:
 		return fmt.Errorf("read key check: %w", err)
 	default:
-		if _, err := unseal(s.aead, check, []byte(keyCheck)); err != nil {
+		if _, err := sealed.Open(s.aead, check, []byte(sealed.KeyCheck)); err != nil {
 			return fmt.Errorf("%w: the state's session values were sealed with another key (check state_key_file)", ErrWrongKey)
 		}
 	}
@@ -113,7 +57,7 @@ func (s *Store) sealAll(tx *sql.Tx) error {
 		return fmt.Errorf("read unsealed values: %w", err)
 	}
 	for k, v := range plain {
-		if _, err := tx.ExecContext(ctx, `UPDATE kv SET value = ?, sealed = 1 WHERE key = ?`, seal(s.aead, v, kvAD(k)), k); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE kv SET value = ?, sealed = 1 WHERE key = ?`, sealed.Seal(s.aead, v, sealed.KVAD(k)), k); err != nil {
 			return fmt.Errorf("seal %s: %w", k, err)
 		}
 	}

@@ -54,6 +54,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/store/internal/sealed"
 )
 
 var _ bot.Store = (*Store)(nil)
@@ -142,7 +143,7 @@ func Open(path string, o Options) (_ *Store, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	aead, err := newSealer(o.Key)
+	aead, err := sealed.New(o.Key)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}

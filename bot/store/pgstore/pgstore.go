@@ -46,6 +46,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/store/internal/sealed"
 )
 
 var _ bot.Store = (*Store)(nil)
@@ -110,7 +111,7 @@ func Open(ctx context.Context, url string, o Options) (_ *Store, err error) {
 	if o.Lease < 0 {
 		return nil, fmt.Errorf("pgstore: open: negative lease %v", o.Lease)
 	}
-	aead, err := newSealer(o.Key)
+	aead, err := sealed.New(o.Key)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
