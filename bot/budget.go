@@ -203,3 +203,8 @@ func (s *simulation) spend(p Post, t time.Time) bool {
 	s.spent[m] += cost
 	return true
 }
+
+// Spent is what target has spent in the calendar month of at, as recorded.
+func (b *Bot) Spent(ctx context.Context, target string, at time.Time) (Money, error) {
+	return spentIn(ctx, b.deps.Store, target, month(at, b.cfg.Location))
+}

@@ -14,6 +14,7 @@ type messages struct {
 	Title, Updated, Zone, Sections                        string
 	Errors, ErrorsN, NoErrors                             string
 	Upcoming, NoUpcoming, NothingPlannedFor, NoTargets    string
+	MonthSpend, NoBudget                                  string // a budget target's month: month, spent, planned, budget
 	Late, To                                              string
 	Retrying, RetryingN, Attempts, LastError, NextAttempt string
 	Recent, NoRecent, OpenPost, Reason, AttemptsN         string
@@ -51,6 +52,7 @@ var fi = messages{
 	Errors: "Virheet", ErrorsN: "Virheet (%d)", NoErrors: "Ei virheitä.",
 	Upcoming: "Seuraavat julkaisut", NoUpcoming: "Ei suunniteltuja julkaisuja.",
 	NothingPlannedFor: "Ei suunniteltuja julkaisuja kohteisiin:", NoTargets: "Ei julkaisukohteita.",
+	MonthSpend: "Tässä kuussa (%s): käytetty %s, suunniteltu lisää %s, budjetti %s", NoBudget: "ei rajaa",
 	Late: "myöhässä", To: "Kohteet",
 	Retrying: "Yritetään uudelleen", RetryingN: "Yritetään uudelleen (%d)",
 	Attempts: "Yrityksiä", LastError: "Viimeisin virhe", NextAttempt: "Seuraava yritys",
@@ -95,6 +97,7 @@ var sv = messages{
 	Errors: "Fel", ErrorsN: "Fel (%d)", NoErrors: "Inga fel.",
 	Upcoming: "Kommande inlägg", NoUpcoming: "Inga planerade inlägg.",
 	NothingPlannedFor: "Inga planerade inlägg till:", NoTargets: "Inga publiceringsmål.",
+	MonthSpend: "Den här månaden (%s): använt %s, planerat till %s, budget %s", NoBudget: "ingen gräns",
 	Late: "försenad", To: "Mål",
 	Retrying: "Försöker igen", RetryingN: "Försöker igen (%d)",
 	Attempts: "Försök", LastError: "Senaste fel", NextAttempt: "Nästa försök",
@@ -139,6 +142,7 @@ var en = messages{
 	Errors: "Errors", ErrorsN: "Errors (%d)", NoErrors: "No errors.",
 	Upcoming: "Upcoming posts", NoUpcoming: "No posts planned.",
 	NothingPlannedFor: "Nothing planned for:", NoTargets: "No targets.",
+	MonthSpend: "This month (%s): spent %s, %s more planned, budget %s", NoBudget: "none",
 	Late: "late", To: "Targets",
 	Retrying: "Retrying", RetryingN: "Retrying (%d)",
 	Attempts: "Attempts", LastError: "Last error", NextAttempt: "Next attempt",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -50,6 +51,16 @@ type TargetView struct {
 	// with attempts and a reason is retrying.
 	Open   []bot.Delivery
 	Recent []bot.Delivery // the last ended deliveries (sent, failed, skipped), newest first
+	// Month is a target with a budget's spending this month; nil: none.
+	Month *MonthView
+}
+
+// MonthView is a target's money this calendar month.
+type MonthView struct {
+	Month   string    // 2006-01
+	Spent   bot.Money // recorded after each sent post
+	Planned bot.Money // what the posts planned for the rest of the month add
+	Budget  bot.Money // below zero: none, only counted
 }
 
 // FeedView is one feed on the status page.
@@ -200,6 +211,7 @@ type configData struct {
 type targetData struct {
 	Name, Type string
 	Recent     []deliveryData
+	Month      string // "this month: spent …", for a target with a budget
 }
 
 type postData struct {
@@ -278,6 +290,13 @@ func newPage(s Snapshot) page {
 	var plan []planned
 	for _, t := range s.Targets {
 		td := targetData{Name: t.Name, Type: t.Type}
+		if mv := t.Month; mv != nil {
+			budget := m.NoBudget
+			if mv.Budget >= 0 {
+				budget = mv.Budget.String()
+			}
+			td.Month = fmt.Sprintf(m.MonthSpend, mv.Month, mv.Spent, mv.Planned, budget)
+		}
 		isRetrying := map[string]bool{}
 		for _, d := range t.Open {
 			if !retrying(d) {

@@ -431,3 +431,26 @@ func TestStatusJSONClock(t *testing.T) {
 		t.Errorf("now %v, want the injected clock's 2030-01-02T03:04:00Z", v["now"])
 	}
 }
+
+// A target with a budget shows its month: spent, planned, budget, in the
+// page's language and in /status.json.
+func TestStatusMonthSpending(t *testing.T) {
+	loc := helsinki(t)
+	snap := troubledSnapshot(loc)
+	snap.Targets[0].Month = &MonthView{Month: "2021-05", Spent: bot.Micros(0.4), Planned: bot.Micros(1.2), Budget: bot.Micros(10)}
+	v := statusJSONOf(t, snap)
+	if got := path(t, v, "targets.0.month.spent"); got != 0.4 {
+		t.Errorf("month.spent = %v", got)
+	}
+	if got := path(t, v, "targets.0.month.budget"); got != 10.0 {
+		t.Errorf("month.budget = %v", got)
+	}
+	if m, ok := path(t, v, "targets.1").(map[string]any)["month"]; ok {
+		t.Errorf("a target without a budget has month %v", m)
+	}
+	snap.Language = "fi"
+	rec := get(t, statusServer(t, snap), "/")
+	if want := "Tässä kuussa (2021-05): käytetty 0.4, suunniteltu lisää 1.2, budjetti 10"; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("the page lacks %q", want)
+	}
+}

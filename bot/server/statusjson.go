@@ -36,6 +36,16 @@ type targetJSON struct {
 	Retrying []retryJSON    `json:"retrying"`
 	Failed   []endedJSON    `json:"failed"`
 	Skipped  []endedJSON    `json:"skipped"`
+	Month    *monthJSON     `json:"month,omitempty"`
+}
+
+// monthJSON is a budget target's spending this month, in the currency of
+// its pricing; budget null: no cap.
+type monthJSON struct {
+	Month   string   `json:"month"`
+	Spent   float64  `json:"spent"`
+	Planned float64  `json:"planned"`
+	Budget  *float64 `json:"budget"`
 }
 
 type postJSON struct {
@@ -131,6 +141,13 @@ func newStatusJSON(s Snapshot) statusJSON {
 		tj := targetJSON{
 			Name: t.Name, Type: t.Type, Upcoming: []upcomingJSON{}, Sent: []sentJSON{},
 			Retrying: []retryJSON{}, Failed: []endedJSON{}, Skipped: []endedJSON{},
+		}
+		if m := t.Month; m != nil {
+			tj.Month = &monthJSON{Month: m.Month, Spent: m.Spent.Units(), Planned: m.Planned.Units()}
+			if m.Budget >= 0 {
+				b := m.Budget.Units()
+				tj.Month.Budget = &b
+			}
 		}
 		isRetrying := map[string]bool{}
 		for _, d := range t.Open {

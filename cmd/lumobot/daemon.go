@@ -207,6 +207,16 @@ func snapshot(ctx context.Context, a *app, cfgStatus *server.ConfigStatus, now t
 				v.Next = append(v.Next, s.Post)
 			}
 		}
+		if b := t.Gate.Budget; b != nil {
+			m := &server.MonthView{Month: now.In(a.cfg.Location).Format("2006-01"), Budget: b.Monthly}
+			m.Spent, _ = a.bot.Spent(ctx, t.Name, now)
+			for _, s := range plan[t.Name] {
+				if s.Skipped == "" && s.Due.In(a.cfg.Location).Format("2006-01") == m.Month {
+					m.Planned += b.Cost(s.Post)
+				}
+			}
+			v.Month = m
+		}
 		open, err := a.store.Open(ctx, t.Name)
 		if err != nil {
 			return server.Snapshot{}, err

@@ -96,3 +96,51 @@ targets:
 		t.Errorf("got %s %s %s:\n%s\nwant:\n%s", d.Target, d.Key, d.Kind, d.Text, want)
 	}
 }
+
+// validate warns when what is planned for the next 30 days costs more than a
+// target's monthly budget or passes its daily or monthly cap.
+func TestValidateWarnsOverBudgetAndCaps(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `timezone: Europe/Helsinki
+announcements:
+  - {id: a1, text: "Ilmoittaudu", link: "https://lumo.example/1", at: 2026-12-10T10:00}
+  - {id: a2, text: "Muistutus", link: "https://lumo.example/2", at: 2026-12-10T12:00}
+  - {id: a3, text: "Kiitos", link: "https://lumo.example/3", at: 2026-12-12T10:00}
+targets:
+  - {name: x, type: x, consumer_key: ck, consumer_secret: cs, access_token: at, access_token_secret: ats, monthly_budget: 0.30, daily_limit: 1}
+  - {name: konsoli, type: console}
+`
+	if err := os.WriteFile(filepath.Join(dir, "lumobot.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := lumobot(t, dir, "validate", "--format", "json", "--now", "2026-12-01T10:00:00+02:00")
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, stderr)
+	}
+	var v struct {
+		Warnings []struct{ Key, Rule, Message string }
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	got := map[string]string{}
+	for _, w := range v.Warnings {
+		if w.Rule == "budget" {
+			got[w.Key] = w.Message
+		}
+	}
+	if m := got["targets[0].monthly_budget"]; !strings.Contains(m, "cost 0.6") {
+		t.Errorf("budget warning %q, want the 0.60 the three linked posts cost", m)
+	}
+	if m := got["targets[0].daily_limit"]; !strings.Contains(m, "2 posts are planned for 2026-12-10") {
+		t.Errorf("daily_limit warning %q", m)
+	}
+	if len(got) != 2 {
+		t.Errorf("budget warnings %v, want two (none for the console target)", got)
+	}
+	// The text preview gives the month's totals: one post fits the budget.
+	out, stderr, code = lumobot(t, dir, "preview", "--now", "2026-12-01T10:00:00+02:00", "--days", "20")
+	if code != 0 || !strings.Contains(out, "this month (2026-12): spent 0, planned 0.2 more, budget 0.3") {
+		t.Errorf("preview: exit %d, no month totals:\n%s%s", code, out, stderr)
+	}
+}

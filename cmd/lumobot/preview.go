@@ -75,7 +75,7 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if format == "json" {
 				return encodeRows(env.Stdout, rows)
 			}
-			printPreview(env, a, rows, now, days, cfg.Location, ws)
+			printPreview(ctx, env, a, rows, now, days, cfg.Location, ws)
 			return nil
 		},
 	}
@@ -291,7 +291,7 @@ func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws
 	return rows
 }
 
-func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, loc *time.Location, ws []lint.Warning) {
+func printPreview(ctx context.Context, env Env, a *app, rows []previewRow, now time.Time, days int, loc *time.Location, ws []lint.Warning) {
 	w := bufio.NewWriterSize(env.Stdout, 64<<10) // a write a line was a system call a line
 	defer w.Flush()
 	fmt.Fprintf(w, "Planned from %s for %d days (%s):\n", now.In(loc).Format("2006-01-02 15:04 MST"), days, loc)
@@ -312,6 +312,9 @@ func printPreview(env Env, a *app, rows []previewRow, now time.Time, days int, l
 		fmt.Fprintf(w, "\n%s (%s): %d posts\n", t.Name, t.Type, len(mine))
 		if !t.limitKnown {
 			fmt.Fprintf(w, "  (the platform's own limit is not known yet: counted with the default %d; `lumobot run` asks it and keeps it in the state)\n", t.Counter.Limit())
+		}
+		if b := t.Gate.Budget; b != nil {
+			fmt.Fprintf(w, "  %s\n", monthTotals(ctx, a, t.Name, b, mine, now, loc))
 		}
 		for _, r := range mine {
 			due, _ := time.Parse(time.RFC3339, r.Due)
@@ -356,4 +359,25 @@ func (m costMemo) of(b *bot.Budget, p bot.Post) *float64 {
 		m[k] = c
 	}
 	return &c
+}
+
+// monthTotals is a budget target's month in one line: what it spent, what
+// the previewed posts of the month add, and the budget.
+func monthTotals(ctx context.Context, a *app, target string, b *bot.Budget, rows []previewRow, now time.Time, loc *time.Location) string {
+	month := now.In(loc).Format("2006-01")
+	spent, err := a.bot.Spent(ctx, target, now)
+	if err != nil {
+		return fmt.Sprintf("this month (%s): spending unknown (%v)", month, err)
+	}
+	var planned bot.Money
+	for _, r := range rows {
+		if r.Cost != nil && r.Skipped == "" && strings.HasPrefix(r.Due, month) {
+			planned += bot.Micros(*r.Cost)
+		}
+	}
+	budget := "no budget"
+	if b.Monthly >= 0 {
+		budget = "budget " + b.Monthly.String()
+	}
+	return fmt.Sprintf("this month (%s): spent %s, planned %s more, %s", month, spent, planned, budget)
 }

@@ -128,7 +128,53 @@ func warnings(cfg *config.Config, pl *bot.Planner, ts []built, now time.Time, ev
 	for i, t := range ts {
 		targets[i] = lint.Target{Name: t.Name, Type: t.Type, Counter: t.Counter}
 	}
-	return lint.Check(lint.Input{Config: cfg, Planner: pl, Targets: targets, Now: now, Events: events, Posts: posts})
+	out := lint.Check(lint.Input{Config: cfg, Planner: pl, Targets: targets, Now: now, Events: events, Posts: posts})
+	return append(out, budgetWarnings(cfg, pl, ts, now, events)...)
+}
+
+// budgetWindow is how far ahead validate adds up what each target's posts
+// will cost and how many there are.
+const budgetWindow = 30 * 24 * time.Hour
+
+// budgetWarnings warns (rule "budget") when the reminders and
+// announcements planned for the next 30 days cost more than a target's
+// monthly_budget, or are more than its monthly_limit or, on one day, its
+// daily_limit: the rest would be skipped or held. News is not counted: it
+// is not planned ahead.
+func budgetWarnings(cfg *config.Config, pl *bot.Planner, ts []built, now time.Time, events []bot.Event) []lint.Warning {
+	drafts, _, _ := pl.Plan(events, bot.Window{Since: now, Now: now, Until: now.Add(budgetWindow)})
+	var out []lint.Warning
+	warn := func(i int, field, format string, args ...any) {
+		p := cfg.Problem(fmt.Sprintf("targets[%d].%s", i, field), format, args...)
+		out = append(out, lint.Warning{Problem: p, Rule: "budget", Target: ts[i].Name})
+	}
+	for i, t := range ts {
+		g := t.Gate
+		if g.Budget == nil && g.Daily == 0 && g.Monthly == 0 {
+			continue
+		}
+		posts, _ := pl.Render(drafts, t.Name, t.Counter)
+		var cost bot.Money
+		perDay := map[string]int{}
+		busiest, busiestDay := 0, ""
+		for _, p := range posts {
+			cost += g.Budget.Cost(p)
+			day := p.Due.In(cfg.Location).Format("2006-01-02")
+			if perDay[day]++; perDay[day] > busiest {
+				busiest, busiestDay = perDay[day], day
+			}
+		}
+		if g.Budget != nil && g.Budget.Monthly >= 0 && cost > g.Budget.Monthly {
+			warn(i, "monthly_budget", "the %d posts planned for the next 30 days cost %s, over the monthly budget of %s: the last of them would be skipped (\"budget\")", len(posts), cost, g.Budget.Monthly)
+		}
+		if g.Monthly > 0 && len(posts) > g.Monthly {
+			warn(i, "monthly_limit", "%d posts are planned for the next 30 days, over monthly_limit %d: the rest wait for the next month", len(posts), g.Monthly)
+		}
+		if g.Daily > 0 && busiest > g.Daily {
+			warn(i, "daily_limit", "%d posts are planned for %s, over daily_limit %d: the rest wait for the next day", busiest, busiestDay, g.Daily)
+		}
+	}
+	return out
 }
 
 // validationItem is one error or warning of `validate --format json`.
