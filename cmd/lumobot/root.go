@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -17,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lumohanke/lumobot/config"
+	"github.com/lumohanke/lumobot/internal/redact"
 )
 
 // Exit codes of SPEC §2.
@@ -139,27 +138,10 @@ func (g *globals) logger(env Env, secrets []string) (*slog.Logger, error) {
 	return nil, usageError{fmt.Errorf("--log-format %q: want text or json", g.logFormat)}
 }
 
-// redactor returns a func that removes every secret from a text, also in
-// the forms a server may echo it back (URL-encoded, JSON-escaped).
+// redactor returns a func that removes every secret from a text, in every
+// form a server may echo it (the platforms' own redaction, internal/redact).
 func redactor(secrets []string) func(string) string {
-	var pairs []string
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		forms := []string{s, url.QueryEscape(s), url.PathEscape(s)}
-		if j, err := json.Marshal(s); err == nil {
-			forms = append(forms, string(j[1:len(j)-1]))
-		}
-		for _, f := range forms {
-			pairs = append(pairs, f, "[redacted]")
-		}
-	}
-	if len(pairs) == 0 {
-		return func(s string) string { return s }
-	}
-	r := strings.NewReplacer(pairs...)
-	return r.Replace
+	return redact.New(secrets...).String
 }
 
 // systemClock is the clock the daemon runs on: Env.Now, and real timers.

@@ -227,7 +227,7 @@ func answerID(answer []byte) string {
 }
 
 // snippet quotes at most maxSnippet bytes of an answer, with the webhook
-// URL's pieces and the header values removed (see httpx.Redactor.AddURL),
+// URL's pieces and the header values removed (see redact.Redactor.AddURL),
 // in case the receiver echoes them back.
 func (c *Client) snippet(answer []byte) string {
 	s := c.hx.Text(answer, nil)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/lumohanke/lumobot/bot"
 	"github.com/lumohanke/lumobot/bot/platform/internal/weburl"
+	"github.com/lumohanke/lumobot/internal/redact"
 )
 
 // Defaults of Options.
@@ -267,3 +268,11 @@ func Wrap(err error, prefix string) error {
 	}
 	return wrapped
 }
+
+// Redactor removes a client's credentials from every text it returns; it is
+// the one redaction of the whole program (internal/redact), which also
+// serves the logs and stored reasons.
+type Redactor = redact.Redactor
+
+// NewRedactor returns a Redactor for secrets (empty ones are ignored).
+func NewRedactor(secrets ...string) *Redactor { return redact.New(secrets...) }

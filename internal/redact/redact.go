@@ -1,4 +1,4 @@
-package httpx
+package redact
 
 import (
 	"bytes"
@@ -37,8 +37,8 @@ type Redactor struct {
 	forms  []string // fixed plus the forms of recent, longest first
 }
 
-// NewRedactor returns a Redactor for secrets (empty ones are ignored).
-func NewRedactor(secrets ...string) *Redactor {
+// New returns a Redactor for secrets (empty ones are ignored).
+func New(secrets ...string) *Redactor {
 	r := &Redactor{}
 	r.Add(secrets...)
 	return r

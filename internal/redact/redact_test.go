@@ -1,4 +1,4 @@
-package httpx
+package redact
 
 import (
 	"encoding/base64"
@@ -15,7 +15,7 @@ import (
 
 func TestRedactorForms(t *testing.T) {
 	const secret = `cs/lumo+SECRET&<91b2> "ä"`
-	r := NewRedactor(secret)
+	r := New(secret)
 	jsonHTML, _ := json.Marshal(secret)
 	for _, tc := range []struct{ name, echoed string }{
 		{"as written", secret},
@@ -41,7 +41,7 @@ func TestRedactorForms(t *testing.T) {
 }
 
 func TestRedactorShortAndEmpty(t *testing.T) {
-	r := NewRedactor("", "at", "k")
+	r := New("", "at", "k")
 	for _, tc := range []struct{ in, want string }{
 		// A short secret is redacted as a word of its own, never inside one.
 		{"x: create post: status 500", "x: create post: status 500"},
@@ -64,14 +64,14 @@ func TestRedactorShortAndEmpty(t *testing.T) {
 }
 
 func TestRedactorLongestFirst(t *testing.T) {
-	r := NewRedactor("abcdef", "abcdefghij")
+	r := New("abcdef", "abcdefghij")
 	if got := r.String("x abcdefghij y"); got != "x [redacted] y" {
 		t.Errorf("got %q: the longer secret must be replaced whole", got)
 	}
 }
 
 func TestRedactorHeader(t *testing.T) {
-	r := NewRedactor()
+	r := New()
 	r.AddHeader("Bearer h3ad3rS3cr3tT0k3n")
 	basic := base64.StdEncoding.EncodeToString([]byte("lumo:pa55w0rd-x"))
 	r.AddHeader("Basic " + basic)
@@ -87,7 +87,7 @@ func TestRedactorHeader(t *testing.T) {
 
 func TestRedactorURL(t *testing.T) {
 	u, _ := url.Parse("https://user:pw-secret@hooks.example/services/T0LUMO1/B0LUMO2/s3cr3tW3bh00k?token=qu3ryS3cr3t&v=1")
-	r := NewRedactor()
+	r := New()
 	r.AddURL(u)
 	for _, echoed := range []string{u.String(), u.RequestURI(), "/services/T0LUMO1/B0LUMO2/s3cr3tW3bh00k", "s3cr3tW3bh00k", "qu3ryS3cr3t",
 		"token=qu3ryS3cr3t&v=1", "pw-secret", url.PathEscape("/services/T0LUMO1/B0LUMO2/s3cr3tW3bh00k")} {
@@ -104,7 +104,7 @@ func TestRedactorURL(t *testing.T) {
 }
 
 func TestRedactorRemember(t *testing.T) {
-	r := NewRedactor("app-password")
+	r := New("app-password")
 	for i := range recentMax + 4 {
 		r.Remember(fmt.Sprintf("token-%02d", i))
 	}
@@ -116,7 +116,7 @@ func TestRedactorRemember(t *testing.T) {
 
 func TestRedactorError(t *testing.T) {
 	const secret = "ck-lumo-consumer-key-7f3a"
-	r := NewRedactor(secret)
+	r := New(secret)
 	at := time.Date(2026, 5, 5, 10, 0, 0, 0, time.UTC)
 
 	clean := bot.Permanent(errors.New("x: forbidden"))
@@ -163,7 +163,7 @@ func FuzzRedactor(f *testing.F) {
 		if len(secret) < 4 || strings.ContainsAny(secret, "[]") {
 			t.Skip()
 		}
-		r := NewRedactor(secret)
+		r := New(secret)
 		all := forms(secret)
 		for _, form := range all {
 			if strings.Contains(before+" "+after, form) {
@@ -181,4 +181,21 @@ func FuzzRedactor(f *testing.F) {
 			}
 		}
 	})
+}
+
+// outcome names the class of err as the core sees it.
+func outcome(err error) string {
+	var de *bot.DeliveryError
+	switch {
+	case err == nil:
+		return "ok"
+	case !errors.As(err, &de):
+		return "unclassified"
+	case de.Permanent:
+		return "permanent"
+	case !de.RetryAt.IsZero():
+		return "retry-at " + de.RetryAt.UTC().Format(time.RFC3339)
+	default:
+		return "retryable"
+	}
 }
