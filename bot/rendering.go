@@ -125,14 +125,15 @@ func alike(drafts []Draft) (same, todo []int) {
 	}
 	reminders := map[reminderKey]int{}
 	announcements := map[announcementKey]int{}
-	reads := map[*render.Template][2]bool{} // reads .Before, reads .Due
-	readsOf := func(t *render.Template) (before, due bool) {
+	type fields struct{ before, due, at bool }
+	reads := map[*render.Template]fields{} // which of the varying fields a template reads
+	readsOf := func(t *render.Template) fields {
 		r, ok := reads[t]
 		if !ok {
-			r = [2]bool{t.ReadsField("Before"), t.ReadsField("Due")}
+			r = fields{t.ReadsField("Before"), t.ReadsField("Due"), t.ReadsField("At")}
 			reads[t] = r
 		}
-		return r[0], r[1]
+		return r
 	}
 	same = make([]int, len(drafts))
 	todo = make([]int, 0, len(drafts))
@@ -140,11 +141,11 @@ func alike(drafts []Draft) (same, todo []int) {
 		first, found := i, false
 		switch data := d.Data.(type) {
 		case render.ReminderData:
-			before, due := readsOf(d.Template)
-			if !before {
+			r := readsOf(d.Template)
+			if !r.before {
 				data.Before = ""
 			}
-			if !due {
+			if !r.due {
 				data.Due = time.Time{}
 			}
 			k := reminderKey{d.Template, data}
@@ -153,10 +154,11 @@ func alike(drafts []Draft) (same, todo []int) {
 				reminders[k] = i
 			}
 		case render.AnnouncementData:
-			if _, due := readsOf(d.Template); !due {
+			r := readsOf(d.Template)
+			if !r.due {
 				data.Due = time.Time{}
 			}
-			if !d.Template.ReadsField("At") {
+			if !r.at {
 				data.At = time.Time{}
 			}
 			k := announcementKey{d.Template, data}
