@@ -35,6 +35,13 @@ type Post struct {
 	Text   string    // exactly what is posted
 	Link   string    // the post's main link, if any (link cards)
 	Lang   string    // fi | sv | en
+	// Images go with the post (at most 4), each with its text alternative.
+	// Like the text, they are frozen after the first attempt.
+	Images []Image
+	// TextOnly, when an image cannot be made to fit or the platform refuses
+	// it for good, posts the text without it (on_image_error: text_only);
+	// otherwise such a post fails with a reason naming the file.
+	TextOnly bool
 
 	// Expires is the moment after which the post is skipped, not sent:
 	// a reminder's event start, an announcement's due + late_grace, a news
@@ -43,6 +50,16 @@ type Post struct {
 	// Order breaks ties between posts competing for one slot: a reminder's
 	// event start (earliest first), a news item's publication (newest first).
 	Order time.Time
+}
+
+// Image is one picture a post carries.
+type Image struct {
+	// Source is where the picture is: an absolute file path or an http(s)
+	// URL. A platform client loads it through its media.Loader.
+	Source string `json:"source"`
+	// Alt is the text alternative, never empty: lumobot posts no image
+	// without one.
+	Alt string `json:"alt"`
 }
 
 // Receipt is what a platform answered for a post it accepted.
