@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/store/internal/postmedia"
 )
 
 // Enqueue writes posts into the outbox as pending, in one transaction. A
@@ -38,19 +39,21 @@ func (s *Store) Enqueue(ctx context.Context, posts []bot.Post, now time.Time) (e
 
 func enqueue(ctx context.Context, tx *sql.Tx, posts []bot.Post, at any) error {
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO outbox
-		(key, target, kind, due, text, link, lang, expires, ord, status, attempts, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+		(key, target, kind, due, text, link, lang, media, expires, ord, status, attempts, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
 		ON CONFLICT (key, target) DO UPDATE SET
 			kind = excluded.kind, due = excluded.due,
 			text = CASE WHEN outbox.attempts = 0 THEN excluded.text ELSE outbox.text END,
 			link = CASE WHEN outbox.attempts = 0 THEN excluded.link ELSE outbox.link END,
 			lang = CASE WHEN outbox.attempts = 0 THEN excluded.lang ELSE outbox.lang END,
+			media = CASE WHEN outbox.attempts = 0 THEN excluded.media ELSE outbox.media END,
 			expires = excluded.expires, ord = excluded.ord, updated = excluded.updated
 		WHERE outbox.status = 'pending' AND (outbox.kind IS NOT excluded.kind
 			OR outbox.due IS NOT excluded.due
 			OR outbox.expires IS NOT excluded.expires OR outbox.ord IS NOT excluded.ord
 			OR (outbox.attempts = 0 AND (outbox.text IS NOT excluded.text
-				OR outbox.link IS NOT excluded.link OR outbox.lang IS NOT excluded.lang)))`)
+				OR outbox.link IS NOT excluded.link OR outbox.lang IS NOT excluded.lang
+				OR outbox.media IS NOT excluded.media)))`)
 	if err != nil {
 		return err
 	}
@@ -59,7 +62,7 @@ func enqueue(ctx context.Context, tx *sql.Tx, posts []bot.Post, at any) error {
 		if p.Key == "" || p.Target == "" || p.Kind == "" {
 			return fmt.Errorf("%s→%s: key, target and kind are required", p.Key, p.Target)
 		}
-		_, err := stmt.ExecContext(ctx, p.Key, p.Target, string(p.Kind), nanos(p.Due), p.Text, p.Link, p.Lang,
+		_, err := stmt.ExecContext(ctx, p.Key, p.Target, string(p.Kind), nanos(p.Due), p.Text, p.Link, p.Lang, postmedia.Encode(p),
 			nanos(p.Expires), nanos(p.Order), at, at)
 		if err != nil {
 			return fmt.Errorf("%s→%s: %w", p.Key, p.Target, err)
@@ -68,7 +71,7 @@ func enqueue(ctx context.Context, tx *sql.Tx, posts []bot.Post, at any) error {
 	return nil
 }
 
-const deliveryColumns = `key, target, kind, due, text, link, lang, expires, ord,
+const deliveryColumns = `key, target, kind, due, text, link, lang, media, expires, ord,
 	status, attempts, next_attempt, first_try, reason, remote_id, remote_url, updated`
 
 func scanDeliveries(rows *sql.Rows) ([]bot.Delivery, error) {
@@ -77,15 +80,19 @@ func scanDeliveries(rows *sql.Rows) ([]bot.Delivery, error) {
 	for rows.Next() {
 		var (
 			d                                       bot.Delivery
+			media                                   string
 			due, expires, ord, next, first, updated sql.NullInt64
 		)
-		err := rows.Scan(&d.Key, &d.Target, &d.Kind, &due, &d.Text, &d.Link, &d.Lang, &expires, &ord,
+		err := rows.Scan(&d.Key, &d.Target, &d.Kind, &due, &d.Text, &d.Link, &d.Lang, &media, &expires, &ord,
 			&d.Status, &d.Attempts, &next, &first, &d.Reason, &d.RemoteID, &d.RemoteURL, &updated)
 		if err != nil {
 			return nil, err
 		}
 		d.Due, d.Expires, d.Order = fromNanos(due), fromNanos(expires), fromNanos(ord)
 		d.NextAttempt, d.FirstTry, d.Updated = fromNanos(next), fromNanos(first), fromNanos(updated)
+		if err := postmedia.Decode(media, &d.Post); err != nil {
+			return nil, err
+		}
 		out = append(out, d)
 	}
 	return out, rows.Err()

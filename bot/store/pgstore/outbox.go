@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/store/internal/postmedia"
 )
 
 // enqueueSQL is the SQLite backend's upsert: a pending row takes the post's
@@ -17,19 +18,21 @@ import (
 // first attempt; updated moves only when something changed; an ended or
 // sending row is never touched.
 const enqueueSQL = `INSERT INTO outbox
-	(key, target, kind, due, text, link, lang, expires, ord, status, attempts, created, updated)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $10)
+	(key, target, kind, due, text, link, lang, media, expires, ord, status, attempts, created, updated)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11)
 	ON CONFLICT (key, target) DO UPDATE SET
 		kind = excluded.kind, due = excluded.due,
 		text = CASE WHEN outbox.attempts = 0 THEN excluded.text ELSE outbox.text END,
 		link = CASE WHEN outbox.attempts = 0 THEN excluded.link ELSE outbox.link END,
 		lang = CASE WHEN outbox.attempts = 0 THEN excluded.lang ELSE outbox.lang END,
+		media = CASE WHEN outbox.attempts = 0 THEN excluded.media ELSE outbox.media END,
 		expires = excluded.expires, ord = excluded.ord, updated = excluded.updated
 	WHERE outbox.status = 'pending' AND (outbox.kind IS DISTINCT FROM excluded.kind
 		OR outbox.due IS DISTINCT FROM excluded.due
 		OR outbox.expires IS DISTINCT FROM excluded.expires OR outbox.ord IS DISTINCT FROM excluded.ord
 		OR (outbox.attempts = 0 AND (outbox.text IS DISTINCT FROM excluded.text
-			OR outbox.link IS DISTINCT FROM excluded.link OR outbox.lang IS DISTINCT FROM excluded.lang)))`
+			OR outbox.link IS DISTINCT FROM excluded.link OR outbox.lang IS DISTINCT FROM excluded.lang
+			OR outbox.media IS DISTINCT FROM excluded.media)))`
 
 // Enqueue writes posts into the outbox as pending, in one transaction and
 // one round trip (a batch).
@@ -51,7 +54,7 @@ func (s *Store) Enqueue(ctx context.Context, posts []bot.Post, now time.Time) (e
 		if p.Key == "" || p.Target == "" || p.Kind == "" {
 			return fmt.Errorf("%s→%s: key, target and kind are required", p.Key, p.Target)
 		}
-		batch.Queue(enqueueSQL, p.Key, p.Target, string(p.Kind), nanos(p.Due), p.Text, p.Link, p.Lang,
+		batch.Queue(enqueueSQL, p.Key, p.Target, string(p.Kind), nanos(p.Due), p.Text, p.Link, p.Lang, postmedia.Encode(p),
 			nanos(p.Expires), nanos(p.Order), at)
 	}
 	return s.tx(ctx, func(tx pgx.Tx) error {
@@ -66,7 +69,7 @@ func (s *Store) Enqueue(ctx context.Context, posts []bot.Post, now time.Time) (e
 	})
 }
 
-const deliveryColumns = `key, target, kind, due, text, link, lang, expires, ord,
+const deliveryColumns = `key, target, kind, due, text, link, lang, media, expires, ord,
 	status, attempts, next_attempt, first_try, reason, remote_id, remote_url, updated`
 
 func scanDeliveries(rows pgx.Rows) ([]bot.Delivery, error) {
@@ -75,10 +78,11 @@ func scanDeliveries(rows pgx.Rows) ([]bot.Delivery, error) {
 	for rows.Next() {
 		var (
 			d                                       bot.Delivery
+			media                                   string
 			kind, status                            string
 			due, expires, ord, next, first, updated *int64
 		)
-		err := rows.Scan(&d.Key, &d.Target, &kind, &due, &d.Text, &d.Link, &d.Lang, &expires, &ord,
+		err := rows.Scan(&d.Key, &d.Target, &kind, &due, &d.Text, &d.Link, &d.Lang, &media, &expires, &ord,
 			&status, &d.Attempts, &next, &first, &d.Reason, &d.RemoteID, &d.RemoteURL, &updated)
 		if err != nil {
 			return nil, err
@@ -86,6 +90,9 @@ func scanDeliveries(rows pgx.Rows) ([]bot.Delivery, error) {
 		d.Kind, d.Status = bot.Kind(kind), bot.Status(status)
 		d.Due, d.Expires, d.Order = fromNanos(due), fromNanos(expires), fromNanos(ord)
 		d.NextAttempt, d.FirstTry, d.Updated = fromNanos(next), fromNanos(first), fromNanos(updated)
+		if err := postmedia.Decode(media, &d.Post); err != nil {
+			return nil, err
+		}
 		out = append(out, d)
 	}
 	return out, rows.Err()

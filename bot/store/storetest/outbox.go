@@ -26,7 +26,8 @@ func testEnqueueAndOpen(t *testing.T, b Backend) {
 	}
 	d := got[0]
 	if d.Key != p.Key || d.Kind != p.Kind || d.Target != p.Target || !d.Due.Equal(p.Due) ||
-		d.Text != p.Text || d.Link != p.Link || d.Lang != p.Lang || !d.Expires.IsZero() || !d.Order.Equal(p.Order) {
+		d.Text != p.Text || d.Link != p.Link || d.Lang != p.Lang || !d.Expires.IsZero() || !d.Order.Equal(p.Order) ||
+		!slices.Equal(d.Images, p.Images) || d.TextOnly != p.TextOnly {
 		t.Errorf("post did not round-trip:\n got  %+v\n want %+v", d.Post, p)
 	}
 	if d.Status != bot.StatusPending || d.Attempts != 0 || !d.FirstTry.IsZero() || !d.NextAttempt.IsZero() ||
@@ -69,6 +70,8 @@ func testEnqueueInvalid(t *testing.T, b Backend) {
 func testEnqueueUpdatesOnlyPending(t *testing.T, b Backend) {
 	edited := func(p bot.Post) bot.Post {
 		p.Text, p.Link, p.Lang = "Uusi teksti #LUMOhanke", "https://example.fi/uusi", "sv"
+		p.Images = []bot.Image{{Source: "https://example.fi/kuva.png", Alt: "Uusi kuva"}, {Source: "/b.jpg", Alt: "B"}}
+		p.TextOnly = true
 		p.Kind = bot.KindReminder
 		p.Due, p.Expires, p.Order = p.Due.Add(time.Hour), p.Expires.Add(time.Hour), time.Time{}
 		return p
@@ -78,7 +81,7 @@ func testEnqueueUpdatesOnlyPending(t *testing.T, b Backend) {
 		name    string
 		prep    func(s Store) error
 		updated bool
-		frozen  bool // text, link and language kept: an attempt was made
+		frozen  bool // text, link, language and images kept: an attempt was made
 	}{
 		{"pending", func(Store) error { return nil }, true, false},
 		{"pending after retry", func(s Store) error {
@@ -110,6 +113,7 @@ func testEnqueueUpdatesOnlyPending(t *testing.T, b Backend) {
 				want.Updated = t1
 				if tc.frozen {
 					want.Text, want.Link, want.Lang = orig.Text, orig.Link, orig.Lang
+					want.Images, want.TextOnly = orig.Images, orig.TextOnly
 				}
 			}
 			if !deliveryEqual(after, want) {
@@ -123,7 +127,7 @@ func testEnqueueUpdatesOnlyPending(t *testing.T, b Backend) {
 			// The frozen text survives a restart and another edit.
 			h.restart(t)
 			must(t, h.s.Enqueue(ctx, []bot.Post{edited(edited(orig))}, t1.Add(2*time.Hour)))
-			if d, _ := get(t, h.s, "k", "x"); tc.frozen && (d.Text != orig.Text || d.Link != orig.Link) {
+			if d, _ := get(t, h.s, "k", "x"); tc.frozen && (d.Text != orig.Text || d.Link != orig.Link || !slices.Equal(d.Images, orig.Images)) {
 				t.Errorf("after restart the text changed: %q %q", d.Text, d.Link)
 			}
 		})

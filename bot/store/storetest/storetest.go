@@ -16,6 +16,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +136,7 @@ func post(key, target string, due time.Time) bot.Post {
 	return bot.Post{
 		Key: key, Kind: bot.KindAnnouncement, Target: target, Due: due,
 		Text: "Seuraa LUMOa! #LUMOhanke", Link: "https://example.fi/lumo", Lang: "fi",
+		Images:  []bot.Image{{Source: "/kuvat/verkostopäivä.jpg", Alt: "Osallistujat istuvat ringissä"}},
 		Expires: due.Add(6 * time.Hour), Order: due.Add(-time.Hour),
 	}
 }
@@ -162,6 +164,7 @@ func deliveryEqual(a, b bot.Delivery) bool {
 	eq := func(x, y time.Time) bool { return x.Equal(y) }
 	return a.Key == b.Key && a.Kind == b.Kind && a.Target == b.Target && eq(a.Due, b.Due) &&
 		a.Text == b.Text && a.Link == b.Link && a.Lang == b.Lang && eq(a.Expires, b.Expires) &&
+		slices.Equal(a.Images, b.Images) && a.TextOnly == b.TextOnly &&
 		eq(a.Order, b.Order) && a.Status == b.Status && a.Attempts == b.Attempts &&
 		eq(a.NextAttempt, b.NextAttempt) && eq(a.FirstTry, b.FirstTry) && a.Reason == b.Reason &&
 		a.RemoteID == b.RemoteID && a.RemoteURL == b.RemoteURL && eq(a.Updated, b.Updated)
