@@ -19,6 +19,9 @@ type Target struct {
 	Counter Counter
 	Gate    Gate
 	Timeout time.Duration // one request; 0: 30s
+	// TextOnly posts the text alone when an image cannot go (see
+	// Post.TextOnly).
+	TextOnly bool
 }
 
 // Retry is the backoff policy for retryable failures.
@@ -355,6 +358,10 @@ func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	// Each image is an upload (and on Mastodon a wait while it is
+	// processed) before the post itself: each gets two requests' time.
+	timeout *= time.Duration(1 + 2*len(o.Images))
+	o.TextOnly = t.TextOnly
 	// The request outlives a shutdown signal by up to its timeout, so that
 	// what was sent is recorded as sent; the store writes after it must not
 	// be cancelled either.

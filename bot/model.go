@@ -70,6 +70,10 @@ type Feed struct {
 	AllowPrivate     bool // may redirect to a private or loopback address
 
 	Template *render.Template // news: the feed's posts
+	// ImageAlt is the text alternative of an item's image when the feed
+	// gives none; nil: such images are not posted (feeds never make
+	// lumobot post an image without alt text).
+	ImageAlt *render.Template
 	// DigestOver > 0: when more new items than this would be posted in
 	// one poll, one digest post lists them instead (digest.go).
 	DigestOver  int
@@ -87,6 +91,8 @@ type Rule struct {
 	// reminder:<event>:<name>.
 	Name     string
 	Template *render.Template
+	// NoImages posts this rule's reminders without the event's images.
+	NoImages bool
 }
 
 // TimeOfDay is a local time of day.
@@ -120,6 +126,9 @@ type Event struct {
 	feeds.Event
 	Source string // feed name, or "config"
 	Rules  []Rule // its own, its feed's, or the global ones
+	// Images go with its reminders (not with its notices: a cancellation
+	// should not look like the invitation).
+	Images []Image
 }
 
 // Announcement is a post staff queued: once (At) or recurring (Cron).
@@ -129,6 +138,7 @@ type Announcement struct {
 	Cron           Schedule  // recurring; nil when once
 	From, Until    time.Time // bounds of a recurring one (Until exclusive); zero: none
 	Template       *render.Template
+	Images         []Image
 }
 
 // Digest is a recurring post listing the events that start within Window

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -256,7 +257,7 @@ func TestRenderBatchEqualsOneByOne(t *testing.T) {
 		if len(errs) > 0 || len(one) != 1 {
 			t.Fatalf("%s: %v", d.Key, errs)
 		}
-		if one[0] != all[i] {
+		if !reflect.DeepEqual(one[0], all[i]) {
 			t.Fatalf("draft %d (%s):\n batch %+v\n alone %+v", i, d.Key, all[i], one[0])
 		}
 	}

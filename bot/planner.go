@@ -18,6 +18,7 @@ type Draft struct {
 	Expires  time.Time
 	Order    time.Time
 	Link     string
+	Images   []Image
 	Template *render.Template
 	Data     any
 
@@ -193,6 +194,7 @@ func (pl *Planner) reminders(events []Event, w Window, dropped map[string]string
 				Key: key, Kind: KindReminder, Due: due, Expires: e.Start, Order: e.Start, Link: e.Link,
 				Template: ri.rule.Template,
 				Data:     rd,
+				Images:   ruleImages(e, ri.rule),
 				event:    e.ID, told: announced{Start: e.Start, End: e.End, Location: e.Location},
 			}
 			if due.After(now) {
@@ -320,6 +322,14 @@ func (pl *Planner) reminderData(e Event) render.ReminderData {
 	}
 }
 
+// ruleImages are the images a reminder of e by rule r carries.
+func ruleImages(e Event, r Rule) []Image {
+	if r.NoImages {
+		return nil
+	}
+	return e.Images
+}
+
 // maxOccurrences bounds how many occurrences of one recurring announcement
 // a plan looks at: a cron of every minute over a year is half a million.
 const maxOccurrences = 10000
@@ -335,7 +345,7 @@ func (pl *Planner) announcements(w Window) (out []Draft, missed []Missed) {
 			d := Draft{
 				Key: "announcement:" + a.ID + ":" + occurrence, Kind: KindAnnouncement,
 				Due: due, Expires: QuietEnd(cfg.Quiet, due, cfg.Location).Add(cfg.LateGrace), Order: due,
-				Link: a.Link, Template: a.Template, Data: data,
+				Link: a.Link, Template: a.Template, Data: data, Images: a.Images,
 			}
 			if !now.Before(d.Expires) {
 				if w.missedSince(due) {

@@ -40,7 +40,8 @@ type Post struct {
 	Images []Image
 	// TextOnly, when an image cannot be made to fit or the platform refuses
 	// it for good, posts the text without it (on_image_error: text_only);
-	// otherwise such a post fails with a reason naming the file.
+	// otherwise such a post fails with a reason naming the file. It is the
+	// target's choice, set at each attempt (Target.TextOnly), not kept.
 	TextOnly bool
 
 	// Expires is the moment after which the post is skipped, not sent:

@@ -37,7 +37,7 @@ func (pl *Planner) Render(drafts []Draft, target string, c Counter) ([]Post, []e
 			}
 		}
 		out = append(out, Post{
-			Key: d.Key, Kind: d.Kind, Target: target, Due: d.Due, Text: text, Link: d.Link,
+			Key: d.Key, Kind: d.Kind, Target: target, Due: d.Due, Text: text, Link: d.Link, Images: d.Images,
 			Lang: pl.cfg.Language, Expires: d.Expires, Order: d.Order,
 		})
 	}

@@ -138,6 +138,10 @@ type Feed struct {
 	Timeout  string   `mapstructure:"timeout"`
 	MaxBytes string   `mapstructure:"max_bytes"`
 	Template string   `mapstructure:"template"`
+	// ImageAlt is a template for the text alternative of a news item's
+	// image when the feed gives none ("Kuva uutiseen: {{.Title}}"); empty:
+	// such images are not posted.
+	ImageAlt string `mapstructure:"image_alt"`
 	// AllowPrivate lets the feed's URL point at a private or loopback
 	// address (an intranet calendar); off, such addresses are refused.
 	AllowPrivate bool `mapstructure:"allow_private"`
@@ -171,6 +175,9 @@ type Event struct {
 	Cancelled   bool       `mapstructure:"cancelled"`
 	Template    string     `mapstructure:"template"`
 	Reminders   []Reminder `mapstructure:"reminders"`
+	// Images go with the event's reminders and notices, unless a rule
+	// says images: false.
+	Images []Image `mapstructure:"images"`
 
 	StartTime time.Time `mapstructure:"-"`
 	EndTime   time.Time `mapstructure:"-"` // exclusive
@@ -183,6 +190,8 @@ type Reminder struct {
 	Before   string `mapstructure:"before"`
 	At       string `mapstructure:"at"`
 	Template string `mapstructure:"template"`
+	// Images false posts this reminder without the event's images.
+	Images *bool `mapstructure:"images"`
 
 	Offset time.Duration `mapstructure:"-"`
 	Clock  *ClockTime    `mapstructure:"-"`
@@ -199,14 +208,15 @@ func (r Reminder) Key() string {
 
 // Announcement is a post staff queued: once (At) or recurring (Cron).
 type Announcement struct {
-	ID       string `mapstructure:"id"`
-	Text     string `mapstructure:"text"`
-	Link     string `mapstructure:"link"`
-	At       string `mapstructure:"at"`
-	Cron     string `mapstructure:"cron"`
-	From     string `mapstructure:"from"`
-	Until    string `mapstructure:"until"`
-	Template string `mapstructure:"template"`
+	ID       string  `mapstructure:"id"`
+	Text     string  `mapstructure:"text"`
+	Link     string  `mapstructure:"link"`
+	At       string  `mapstructure:"at"`
+	Cron     string  `mapstructure:"cron"`
+	From     string  `mapstructure:"from"`
+	Until    string  `mapstructure:"until"`
+	Template string  `mapstructure:"template"`
+	Images   []Image `mapstructure:"images"`
 
 	AtTime    time.Time `mapstructure:"-"`
 	FromTime  time.Time `mapstructure:"-"` // zero: no lower bound
@@ -239,6 +249,10 @@ type Target struct {
 	MonthlyBudget *float64 `mapstructure:"monthly_budget"`
 	Pricing       *Pricing `mapstructure:"pricing"`
 	Timeout       string   `mapstructure:"timeout"`
+	// OnImageError says what a post does when one of its images cannot be
+	// posted for good (unreadable, too large, refused): "fail" (the
+	// default: the post fails, naming the file) or "text_only".
+	OnImageError string `mapstructure:"on_image_error"`
 
 	// console
 	Output string `mapstructure:"output"`

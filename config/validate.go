@@ -308,6 +308,7 @@ func (c *Config) validateEvents(p *problems) {
 			p.add(key+".title", "missing")
 		}
 		c.validateReminders(p, key+".reminders", e.Reminders)
+		c.validateImages(p, key+".images", e.Images)
 		if e.Start == "" {
 			p.add(key+".start", "missing: give the start, e.g. 2026-05-05T13:30 (a date alone for a whole day)")
 			continue
@@ -351,6 +352,7 @@ func (c *Config) validateAnnouncements(p *problems) {
 		if strings.TrimSpace(a.Text) == "" && a.Template == "" {
 			p.add(key+".text", "missing")
 		}
+		c.validateImages(p, key+".images", a.Images)
 		switch {
 		case a.At != "" && a.Cron != "":
 			p.add(key, "give at (once) or cron (recurring), not both")
@@ -412,6 +414,11 @@ func (c *Config) validateTargets(p *problems) {
 		}
 		if t.HourlyLimit < 0 {
 			p.add(key+".max_per_hour", "must not be negative (0 turns the hourly cap off; unset, it is %d)", DefaultMaxPerHour)
+		}
+		switch t.OnImageError {
+		case "", "fail", "text_only":
+		default:
+			p.add(key+".on_image_error", "%q: write fail (the default) or text_only", t.OnImageError)
 		}
 		if t.Timeout == "" {
 			t.Timeout = "30s"

@@ -70,7 +70,7 @@ func compile(cfg *config.Config) (bot.Config, error) {
 					t = next
 				}
 			}
-			rule := bot.Rule{Before: r.Offset, Name: r.Key(), Template: t}
+			rule := bot.Rule{Before: r.Offset, Name: r.Key(), Template: t, NoImages: r.Images != nil && !*r.Images}
 			if r.Clock != nil {
 				rule.At = &bot.TimeOfDay{Hour: r.Clock.Hour, Minute: r.Clock.Minute}
 			}
@@ -91,6 +91,7 @@ func compile(cfg *config.Config) (bot.Config, error) {
 			feed.Rules = rules(key, f.Reminders, f.Template)
 		} else {
 			feed.Template = c.optional(key+".template", f.Template, bot.KindNews)
+			feed.ImageAlt = c.optional(key+".image_alt", f.ImageAlt, bot.KindNews)
 			if feed.Template == nil {
 				feed.Template = defaults[bot.KindNews]
 			}
@@ -105,11 +106,13 @@ func compile(cfg *config.Config) (bot.Config, error) {
 		ev := bot.Event{Source: "config", Rules: rules(fmt.Sprintf("events[%d]", i), e.Reminders, e.Template)}
 		ev.ID, ev.Title, ev.Start, ev.End, ev.AllDay = e.ID, e.Title, e.StartTime, e.EndTime, e.AllDay
 		ev.Location, ev.Link, ev.Description, ev.Cancelled = e.Location, e.Link, e.Description, e.Cancelled
+		ev.Images = images(e.Images)
 		out.Events = append(out.Events, ev)
 	}
 	for i, a := range cfg.Announcements {
 		an := bot.Announcement{
 			ID: a.ID, Text: a.Text, Link: a.Link, At: a.AtTime, From: a.FromTime, Until: a.UntilTime,
+			Images:   images(a.Images),
 			Template: c.optional(fmt.Sprintf("announcements[%d].template", i), a.Template, bot.KindAnnouncement),
 		}
 		if an.Template == nil {
@@ -145,6 +148,19 @@ func compile(cfg *config.Config) (bot.Config, error) {
 		return bot.Config{}, config.NewError(cfg.File, c.problems)
 	}
 	return out, nil
+}
+
+// images are the core's images of the config's (validated: each has its
+// source and alt text).
+func images(list []config.Image) []bot.Image {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]bot.Image, len(list))
+	for i, im := range list {
+		out[i] = bot.Image{Source: im.Source, Alt: im.Alt}
+	}
+	return out
 }
 
 // compiler collects every problem, so that staff see them all at once.

@@ -133,6 +133,7 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 		out = append(out, built{
 			Target: bot.Target{
 				Name: tc.Name, Type: tc.Type, Poster: poster, Counter: counter, Timeout: tc.RequestTimeout,
+				TextOnly: tc.OnImageError == "text_only",
 				Gate: bot.Gate{
 					Quiet: quietTime(cfg.Schedule), Location: cfg.Location, MinGap: cfg.Schedule.Gap,
 					Daily: tc.DailyLimit, Monthly: tc.MonthlyLimit, MaxPerHour: tc.HourlyLimit,

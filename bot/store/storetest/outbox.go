@@ -27,7 +27,7 @@ func testEnqueueAndOpen(t *testing.T, b Backend) {
 	d := got[0]
 	if d.Key != p.Key || d.Kind != p.Kind || d.Target != p.Target || !d.Due.Equal(p.Due) ||
 		d.Text != p.Text || d.Link != p.Link || d.Lang != p.Lang || !d.Expires.IsZero() || !d.Order.Equal(p.Order) ||
-		!slices.Equal(d.Images, p.Images) || d.TextOnly != p.TextOnly {
+		!slices.Equal(d.Images, p.Images) {
 		t.Errorf("post did not round-trip:\n got  %+v\n want %+v", d.Post, p)
 	}
 	if d.Status != bot.StatusPending || d.Attempts != 0 || !d.FirstTry.IsZero() || !d.NextAttempt.IsZero() ||
@@ -71,7 +71,6 @@ func testEnqueueUpdatesOnlyPending(t *testing.T, b Backend) {
 	edited := func(p bot.Post) bot.Post {
 		p.Text, p.Link, p.Lang = "Uusi teksti #LUMOhanke", "https://example.fi/uusi", "sv"
 		p.Images = []bot.Image{{Source: "https://example.fi/kuva.png", Alt: "Uusi kuva"}, {Source: "/b.jpg", Alt: "B"}}
-		p.TextOnly = true
 		p.Kind = bot.KindReminder
 		p.Due, p.Expires, p.Order = p.Due.Add(time.Hour), p.Expires.Add(time.Hour), time.Time{}
 		return p
@@ -113,7 +112,7 @@ func testEnqueueUpdatesOnlyPending(t *testing.T, b Backend) {
 				want.Updated = t1
 				if tc.frozen {
 					want.Text, want.Link, want.Lang = orig.Text, orig.Link, orig.Lang
-					want.Images, want.TextOnly = orig.Images, orig.TextOnly
+					want.Images = orig.Images
 				}
 			}
 			if !deliveryEqual(after, want) {

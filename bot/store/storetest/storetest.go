@@ -164,7 +164,7 @@ func deliveryEqual(a, b bot.Delivery) bool {
 	eq := func(x, y time.Time) bool { return x.Equal(y) }
 	return a.Key == b.Key && a.Kind == b.Kind && a.Target == b.Target && eq(a.Due, b.Due) &&
 		a.Text == b.Text && a.Link == b.Link && a.Lang == b.Lang && eq(a.Expires, b.Expires) &&
-		slices.Equal(a.Images, b.Images) && a.TextOnly == b.TextOnly &&
+		slices.Equal(a.Images, b.Images) &&
 		eq(a.Order, b.Order) && a.Status == b.Status && a.Attempts == b.Attempts &&
 		eq(a.NextAttempt, b.NextAttempt) && eq(a.FirstTry, b.FirstTry) && a.Reason == b.Reason &&
 		a.RemoteID == b.RemoteID && a.RemoteURL == b.RemoteURL && eq(a.Updated, b.Updated)
