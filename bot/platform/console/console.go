@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -79,13 +80,14 @@ func (c *Client) Close() error {
 }
 
 type line struct {
-	Time   string `json:"time"`
-	Due    string `json:"due"`
-	Target string `json:"target"`
-	Kind   string `json:"kind"`
-	Key    string `json:"key"`
-	Text   string `json:"text"`
-	Link   string `json:"link,omitempty"`
+	Time   string      `json:"time"`
+	Due    string      `json:"due"`
+	Target string      `json:"target"`
+	Kind   string      `json:"kind"`
+	Key    string      `json:"key"`
+	Text   string      `json:"text"`
+	Link   string      `json:"link,omitempty"`
+	Images []bot.Image `json:"images,omitempty"`
 }
 
 // Post writes one post.
@@ -95,7 +97,7 @@ func (c *Client) Post(_ context.Context, p bot.Post) (bot.Receipt, error) {
 	if c.opts.Format == "jsonl" {
 		b, err := json.Marshal(line{
 			Time: now.Format(time.RFC3339), Due: p.Due.Format(time.RFC3339), Target: p.Target,
-			Kind: string(p.Kind), Key: p.Key, Text: p.Text, Link: p.Link,
+			Kind: string(p.Kind), Key: p.Key, Text: p.Text, Link: p.Link, Images: p.Images,
 		})
 		if err != nil {
 			return bot.Receipt{}, bot.Permanent(fmt.Errorf("console: %w", err))
@@ -104,7 +106,11 @@ func (c *Client) Post(_ context.Context, p bot.Post) (bot.Receipt, error) {
 	} else {
 		// Text goes to a terminal: never a raw control sequence (the
 		// sources are cleaned already; staff's own text may not be).
-		out = fmt.Appendf(nil, "── %s · %s · %s · %s\n%s\n\n", p.Due.In(c.opts.Location).Format("2006-01-02 15:04 MST"), p.Target, p.Kind, feeds.CleanText(p.Key), feeds.CleanText(p.Text))
+		out = fmt.Appendf(nil, "── %s · %s · %s · %s\n%s\n", p.Due.In(c.opts.Location).Format("2006-01-02 15:04 MST"), p.Target, p.Kind, feeds.CleanText(p.Key), feeds.CleanText(p.Text))
+		for _, im := range p.Images {
+			out = fmt.Appendf(out, "[image: %s — %s]\n", feeds.CleanText(imageName(im.Source)), feeds.CleanText(im.Alt))
+		}
+		out = append(out, '\n')
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -127,3 +133,12 @@ func (c *Client) Length(text string) int { return utf8.RuneCountInString(text) }
 
 // Limit is 0: no limit.
 func (c *Client) Limit() int { return 0 }
+
+// imageName is how a post's image is named to a reader: a file by its
+// base name, a URL as it is.
+func imageName(source string) string {
+	if strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://") {
+		return source
+	}
+	return filepath.Base(source)
+}

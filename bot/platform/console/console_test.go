@@ -36,6 +36,23 @@ func TestPost(t *testing.T) {
 			t.Errorf("stdout %q stderr %q, want %q", out.String(), errOut.String(), want)
 		}
 	})
+	t.Run("text with images", func(t *testing.T) {
+		var out bytes.Buffer
+		c, err := New(Options{Name: "console", Now: clock}, &out, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := p
+		q.Images = []bot.Image{{Source: "/srv/kuvat/verkostopaiva.jpg", Alt: "Osallistujat istuvat ringissä"}, {Source: "https://lumo.example/k.png", Alt: "Logo\x1b[2J"}}
+		if _, err := c.Post(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+		want := "── 2026-11-22 09:59 UTC · console · news · news:uutiset:1\nHei #LUMOhanke\n" +
+			"[image: verkostopaiva.jpg — Osallistujat istuvat ringissä]\n[image: https://lumo.example/k.png — Logo[2J]\n\n"
+		if out.String() != want {
+			t.Errorf("stdout %q\nwant   %q", out.String(), want)
+		}
+	})
 	t.Run("jsonl to stderr", func(t *testing.T) {
 		var out, errOut bytes.Buffer
 		c, err := New(Options{Name: "console", Output: "stderr", Format: "jsonl", Now: func() time.Time { return now }}, &out, &errOut)
