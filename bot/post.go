@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -61,6 +63,15 @@ type Image struct {
 	// Alt is the text alternative, never empty: lumobot posts no image
 	// without one.
 	Alt string `json:"alt"`
+}
+
+// Name names the image to a reader (preview, logs, reasons): a file by
+// its base name, a URL as it is.
+func (im Image) Name() string {
+	if strings.Contains(im.Source, "://") {
+		return im.Source
+	}
+	return filepath.Base(im.Source)
 }
 
 // Receipt is what a platform answered for a post it accepted.

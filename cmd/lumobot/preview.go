@@ -71,7 +71,7 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 				return err
 			}
 			ws := previewWarnings(a, core, plan, now, now.AddDate(0, 0, days))
-			rows := previewRows(a, plan, cfg.Location, ws)
+			rows := previewRows(ctx, a, plan, cfg.Location, ws)
 			if format == "json" {
 				return encodeRows(env.Stdout, rows)
 			}
@@ -136,6 +136,17 @@ func appendRow(b []byte, r previewRow) []byte {
 		b = append(b, ",\n    \"cost\": "...)
 		b = strconv.AppendFloat(b, *r.Cost, 'f', -1, 64)
 	}
+	if len(r.Images) > 0 {
+		b = append(b, ",\n    \"images\": ["...)
+		for i, im := range r.Images {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, "\n      "...)
+			b = appendJSONValue(b, im)
+		}
+		b = append(b, "\n    ]"...)
+	}
 	if len(r.Warnings) > 0 {
 		b = append(b, ",\n    \"warnings\": ["...)
 		for i, w := range r.Warnings {
@@ -143,15 +154,21 @@ func appendRow(b []byte, r previewRow) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, "\n      "...)
-			var j bytes.Buffer
-			enc := json.NewEncoder(&j)
-			enc.SetEscapeHTML(false)
-			_ = enc.Encode(w) // strings and ints: cannot fail
-			b = append(b, bytes.TrimSuffix(j.Bytes(), []byte("\n"))...)
+			b = appendJSONValue(b, w)
 		}
 		b = append(b, "\n    ]"...)
 	}
 	return append(b, "\n  }"...)
+}
+
+// appendJSONValue appends v (strings and ints) on one line, as
+// encoding/json writes it without HTML escaping.
+func appendJSONValue(b []byte, v any) []byte {
+	var j bytes.Buffer
+	enc := json.NewEncoder(&j)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // strings and ints: cannot fail
+	return append(b, bytes.TrimSuffix(j.Bytes(), []byte("\n"))...)
 }
 
 // appendJSONString appends s quoted as encoding/json does without HTML
@@ -247,9 +264,45 @@ type previewRow struct {
 	// Cost is what the post costs at the target's pricing (X only; one
 	// that is skipped is not charged).
 	Cost *float64 `json:"cost,omitempty"`
+	// Images are the post's images as this target would post them.
+	Images []previewImage `json:"images,omitempty"`
 	// Warnings are the lint warnings about this post (see validate).
 	Warnings []validationItem `json:"warnings,omitempty"`
 	lints    []lint.Warning   // the same, for the text output
+}
+
+// previewImage is one image of a post, made to fit the target: its final
+// size in pixels and bytes (0 for a target that uploads no image bytes:
+// console, webhook), or why it cannot be posted.
+type previewImage struct {
+	Image  string `json:"image"` // file name or URL
+	Alt    string `json:"alt"`
+	Width  int    `json:"width,omitempty"`
+	Height int    `json:"height,omitempty"`
+	Bytes  int    `json:"bytes,omitempty"`
+	Type   string `json:"type,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// previewImages are p's images as target t would post them.
+func previewImages(ctx context.Context, memo *imageMemo, t bot.Target, p bot.Post) []previewImage {
+	if len(p.Images) == 0 {
+		return nil
+	}
+	l, uploads := limitsOf(ctx, t)
+	out := make([]previewImage, len(p.Images))
+	for i, im := range p.Images {
+		out[i] = previewImage{Image: im.Name(), Alt: im.Alt}
+		if !uploads {
+			continue
+		}
+		if f := memo.fit(ctx, im.Source, l); f.Err != nil {
+			out[i].Error = f.Err.Error()
+		} else {
+			out[i].Width, out[i].Height, out[i].Bytes, out[i].Type = f.Width, f.Height, f.Bytes, f.Type
+		}
+	}
+	return out
 }
 
 // previewWarnings are validate's warnings about the posts planned, and
@@ -264,13 +317,14 @@ func previewWarnings(a *app, core bot.Config, plan map[string][]bot.Scheduled, n
 	return warnings(a.cfg, bot.NewPlanner(core), a.targets, now, a.bot.Events(now, until), posts)
 }
 
-func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws []lint.Warning) []previewRow {
+func previewRows(ctx context.Context, a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws []lint.Warning) []previewRow {
 	n := 0
 	for _, t := range a.targets {
 		n += len(plan[t.Name])
 	}
 	rows := make([]previewRow, 0, n)
 	costs := costMemo{}
+	memo := newImageMemo(fetchLoader{&feeds.Fetcher{UserAgent: userAgent()}}.Load)
 	for _, t := range a.targets {
 		for _, s := range plan[t.Name] {
 			var mine []validationItem
@@ -285,6 +339,7 @@ func previewRows(a *app, plan map[string][]bot.Scheduled, loc *time.Location, ws
 				Due: s.Due.In(loc).Format(time.RFC3339), Target: t.Name, Kind: string(s.Kind), Key: s.Key,
 				Text: s.Text, Length: t.Counter.Length(s.Text), Limit: t.Counter.Limit(), Skipped: s.Skipped,
 				Warnings: mine, lints: lints, Cost: costs.of(t.Gate.Budget, s.Post),
+				Images: previewImages(ctx, memo, t.Target, s.Post),
 			})
 		}
 	}
@@ -330,6 +385,9 @@ func printPreview(ctx context.Context, env Env, a *app, rows []previewRow, now t
 			// Never a raw control sequence to a terminal.
 			for _, line := range strings.Split(feeds.CleanText(r.Text), "\n") {
 				fmt.Fprintf(w, "    %s\n", line)
+			}
+			for _, im := range r.Images {
+				fmt.Fprintf(w, "    %s\n", feeds.CleanText(im.line()))
 			}
 			for _, wn := range r.lints {
 				fmt.Fprintf(w, "    %s\n", feeds.CleanText(wn.String()))
@@ -380,4 +438,15 @@ func monthTotals(ctx context.Context, a *app, target string, b *bot.Budget, rows
 		budget = "budget " + b.Monthly.String()
 	}
 	return fmt.Sprintf("this month (%s): spent %s, planned %s more, %s", month, spent, planned, budget)
+}
+
+// line is the image as the text preview shows it.
+func (im previewImage) line() string {
+	switch {
+	case im.Error != "":
+		return fmt.Sprintf("[image %s: CANNOT BE POSTED: %s] alt: %s", im.Image, im.Error, im.Alt)
+	case im.Bytes > 0:
+		return fmt.Sprintf("[image %s: %d×%d, %d kB %s] alt: %s", im.Image, im.Width, im.Height, (im.Bytes+512)/1024, strings.TrimPrefix(im.Type, "image/"), im.Alt)
+	}
+	return fmt.Sprintf("[image %s] alt: %s", im.Image, im.Alt)
 }

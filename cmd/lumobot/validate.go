@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +73,9 @@ func validate(g *globals, env Env, nowFlag string) (*config.Config, []lint.Warni
 	defer closeTargets(ts)
 	core, err := compile(cfg)
 	if err != nil {
+		return cfg, nil, err
+	}
+	if err := imageProblems(context.Background(), cfg, ts); err != nil {
 		return cfg, nil, err
 	}
 	pl := bot.NewPlanner(core)

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -108,7 +107,7 @@ func (c *Client) Post(_ context.Context, p bot.Post) (bot.Receipt, error) {
 		// sources are cleaned already; staff's own text may not be).
 		out = fmt.Appendf(nil, "── %s · %s · %s · %s\n%s\n", p.Due.In(c.opts.Location).Format("2006-01-02 15:04 MST"), p.Target, p.Kind, feeds.CleanText(p.Key), feeds.CleanText(p.Text))
 		for _, im := range p.Images {
-			out = fmt.Appendf(out, "[image: %s — %s]\n", feeds.CleanText(imageName(im.Source)), feeds.CleanText(im.Alt))
+			out = fmt.Appendf(out, "[image: %s — %s]\n", feeds.CleanText(im.Name()), feeds.CleanText(im.Alt))
 		}
 		out = append(out, '\n')
 	}
@@ -133,12 +132,3 @@ func (c *Client) Length(text string) int { return utf8.RuneCountInString(text) }
 
 // Limit is 0: no limit.
 func (c *Client) Limit() int { return 0 }
-
-// imageName is how a post's image is named to a reader: a file by its
-// base name, a URL as it is.
-func imageName(source string) string {
-	if strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://") {
-		return source
-	}
-	return filepath.Base(source)
-}

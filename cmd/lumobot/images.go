@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/media"
+	"github.com/lumohanke/lumobot/config"
+	"github.com/lumohanke/lumobot/feeds"
+)
+
+// mediaLimiter is a platform client that knows what its platform takes of
+// an image (X, Mastodon, Bluesky); the others post no image bytes.
+type mediaLimiter interface {
+	MediaLimits(ctx context.Context) media.Limits
+}
+
+// limitsOf is what target t's platform takes of an image; ok false for a
+// target that uploads no images (console, webhook).
+func limitsOf(ctx context.Context, t bot.Target) (media.Limits, bool) {
+	if ml, ok := t.Poster.(mediaLimiter); ok {
+		return ml.MediaLimits(ctx), true
+	}
+	return media.Limits{}, false
+}
+
+// fitted is one image as a target would post it.
+type fitted struct {
+	Width, Height, Bytes int
+	Type                 string
+	Err                  error
+}
+
+// imageMemo fits each (image, limits) once: a year's reminders of one
+// event carry the same photo hundreds of times.
+type imageMemo struct {
+	load func(ctx context.Context, source string) ([]byte, error)
+	mu   sync.Mutex
+	orig map[string][]byte
+	errs map[string]error
+	done map[fitKey]fitted
+}
+
+type fitKey struct {
+	source string
+	limits string // fmt of the Limits: a slice inside is not comparable
+}
+
+func newImageMemo(load func(ctx context.Context, source string) ([]byte, error)) *imageMemo {
+	return &imageMemo{load: load, orig: map[string][]byte{}, errs: map[string]error{}, done: map[fitKey]fitted{}}
+}
+
+func (m *imageMemo) fit(ctx context.Context, source string, l media.Limits) fitted {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := fitKey{source, fmt.Sprint(l)}
+	if f, ok := m.done[k]; ok {
+		return f
+	}
+	b, ok := m.orig[source]
+	err := m.errs[source]
+	if !ok && err == nil {
+		b, err = m.load(ctx, source)
+		m.orig[source], m.errs[source] = b, err
+	}
+	var f fitted
+	if err != nil {
+		f.Err = err
+	} else if img, err := media.Fit(b, l); err != nil {
+		f.Err = err
+	} else {
+		f = fitted{Width: img.Width, Height: img.Height, Bytes: len(img.Data), Type: img.Type}
+	}
+	m.done[k] = f
+	return f
+}
+
+// imageProblems decodes every image file of the config in full and makes
+// it fit each target that uploads images, as a post would: a file whose
+// header reads but whose body is broken, or one no scaling brings under a
+// platform's limit, is a config problem (validate exits 2), not a failed
+// post on the day. Images given by URL are read when posted (and by
+// preview), not here: validate works offline.
+func imageProblems(ctx context.Context, cfg *config.Config, ts []built) error {
+	memo := newImageMemo(func(_ context.Context, source string) ([]byte, error) {
+		return readCapped(source, maxImageBytes)
+	})
+	var problems []config.Problem
+	check := func(key string, imgs []config.Image) {
+		for i, im := range imgs {
+			if im.Path == "" || im.Source == "" {
+				continue
+			}
+			for _, t := range ts {
+				l, ok := limitsOf(ctx, t.Target)
+				if !ok {
+					continue
+				}
+				if f := memo.fit(ctx, im.Source, l); f.Err != nil {
+					problems = append(problems, cfg.Problem(fmt.Sprintf("%s[%d].path", key, i),
+						"%s cannot be posted to %s: %v", im.Path, t.Name, f.Err))
+					break
+				}
+			}
+		}
+	}
+	for i, a := range cfg.Announcements {
+		check(fmt.Sprintf("announcements[%d].images", i), a.Images)
+	}
+	for i, e := range cfg.Events {
+		check(fmt.Sprintf("events[%d].images", i), e.Images)
+	}
+	if len(problems) > 0 {
+		return config.NewError(cfg.File, problems)
+	}
+	return nil
+}
+
+// maxImageBytes bounds an original image read from a file or a URL, as
+// config does for files: larger is a mistake (a video, a raw export).
+const maxImageBytes = 50 << 20
+
+// imageTimeout bounds reading one original from a URL.
+const imageTimeout = 30 * time.Second
+
+// fetchLoader reads originals through the feeds' fetcher: a file path as
+// a local file, a URL with its timeout, size cap, User-Agent and address
+// checks, like any feed.
+type fetchLoader struct{ f *feeds.Fetcher }
+
+var _ media.Loader = fetchLoader{}
+
+func (l fetchLoader) Load(ctx context.Context, source string) ([]byte, error) {
+	if !filepath.IsAbs(source) && !strings.HasPrefix(source, "http://") && !strings.HasPrefix(source, "https://") {
+		return nil, fmt.Errorf("image %s: not an absolute path or an http(s) URL", source)
+	}
+	resp, err := l.f.Fetch(ctx, feeds.Request{URL: source, Timeout: imageTimeout, MaxBytes: maxImageBytes})
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", bot.Image{Source: source}.Name(), err)
+	}
+	return resp.Body, nil
+}
