@@ -161,12 +161,14 @@ func appendRow(b []byte, r previewRow) []byte {
 	return append(b, "\n  }"...)
 }
 
-// appendJSONValue appends v (strings and ints) on one line, as
-// encoding/json writes it without HTML escaping.
+// appendJSONValue appends v (an object of strings and ints) as an element
+// of a row's list, indented as encoding/json indents it there, without HTML
+// escaping.
 func appendJSONValue(b []byte, v any) []byte {
 	var j bytes.Buffer
 	enc := json.NewEncoder(&j)
 	enc.SetEscapeHTML(false)
+	enc.SetIndent("      ", "  ")
 	_ = enc.Encode(v) // strings and ints: cannot fail
 	return append(b, bytes.TrimSuffix(j.Bytes(), []byte("\n"))...)
 }
