@@ -27,7 +27,7 @@ func (m Money) String() string { return strconv.FormatFloat(m.Units(), 'f', -1, 
 type Pricing struct {
 	Post        Money // a post of text only
 	PostWithURL Money // a post that carries a link
-	Media       Money // each image or video (lumobot posts none yet)
+	Media       Money // each image it carries, on top
 }
 
 // Budget caps what a target may spend in a calendar month (local to the
@@ -42,15 +42,16 @@ type Budget struct {
 }
 
 // Cost is what p costs: a post with a link (its card, or a URL in the
-// text) costs PostWithURL, any other Post.
+// text) costs PostWithURL, any other Post; each image adds Media.
 func (b *Budget) Cost(p Post) Money {
 	if b == nil {
 		return 0
 	}
+	media := Money(len(p.Images)) * b.Pricing.Media
 	if p.Link != "" || len(render.URLs(p.Text)) > 0 {
-		return b.Pricing.PostWithURL
+		return b.Pricing.PostWithURL + media
 	}
-	return b.Pricing.Post
+	return b.Pricing.Post + media
 }
 
 func (b *Budget) allows(spent, cost Money) bool { return b.Monthly < 0 || spent+cost <= b.Monthly }

@@ -44,3 +44,21 @@ func TestImagesPlanned(t *testing.T) {
 		}
 	}
 }
+
+// On X each image is charged on top of the post.
+func TestCostCountsImages(t *testing.T) {
+	b := &bot.Budget{Pricing: bot.Pricing{Post: bot.Micros(0.015), PostWithURL: bot.Micros(0.20), Media: bot.Micros(0.005)}}
+	two := []bot.Image{{Source: "/a.jpg", Alt: "A"}, {Source: "/b.jpg", Alt: "B"}}
+	for _, tc := range []struct {
+		p    bot.Post
+		want float64
+	}{
+		{bot.Post{Text: "Hei"}, 0.015},
+		{bot.Post{Text: "Hei", Images: two}, 0.025},
+		{bot.Post{Text: "Hei https://lumo.example", Images: two[:1]}, 0.205},
+	} {
+		if got := b.Cost(tc.p); got != bot.Micros(tc.want) {
+			t.Errorf("Cost(%q, %d images) = %v, want %v", tc.p.Text, len(tc.p.Images), got, tc.want)
+		}
+	}
+}

@@ -405,6 +405,7 @@ type costMemo map[costKey]float64
 type costKey struct {
 	b          *bot.Budget
 	text, link string
+	images     int
 }
 
 // of is what p costs on a target with pricing; nil on one without.
@@ -412,7 +413,7 @@ func (m costMemo) of(b *bot.Budget, p bot.Post) *float64 {
 	if b == nil {
 		return nil
 	}
-	k := costKey{b, p.Text, p.Link}
+	k := costKey{b, p.Text, p.Link, len(p.Images)}
 	c, ok := m[k]
 	if !ok {
 		c = b.Cost(p).Units()
