@@ -55,7 +55,7 @@ func TestCostCountsImages(t *testing.T) {
 	}{
 		{bot.Post{Text: "Hei"}, 0.015},
 		{bot.Post{Text: "Hei", Images: two}, 0.025},
-		{bot.Post{Text: "Hei https://lumo.example", Images: two[:1]}, 0.205},
+		{bot.Post{Text: "Hei https://lumo.fi", Images: two[:1]}, 0.205},
 	} {
 		if got := b.Cost(tc.p); got != bot.Micros(tc.want) {
 			t.Errorf("Cost(%q, %d images) = %v, want %v", tc.p.Text, len(tc.p.Images), got, tc.want)
