@@ -2,6 +2,7 @@ package news
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -39,6 +40,31 @@ func checkClean(t testing.TB, items []feeds.Item) {
 		if !it.Published.IsZero() && !representable(it.Published) {
 			t.Errorf("item %d: date %v", i, it.Published)
 		}
+		checkImage(t, i, it.Image)
+	}
+}
+
+// checkImage fails when an item's image is not an absolute web URL with
+// tidy, bounded alt text and a lower-case image type (or none).
+func checkImage(t testing.TB, i int, img *feeds.Image) {
+	t.Helper()
+	if img == nil {
+		return
+	}
+	u, err := url.Parse(img.URL)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.User != nil || (u.Scheme != "http" && u.Scheme != "https") ||
+		feeds.CleanText(img.URL) != img.URL || strings.ContainsAny(img.URL, " \n\t") {
+		t.Errorf("item %d: image URL %q", i, img.URL)
+	}
+	if a := img.Alt; feeds.CleanText(a) != a || a != strings.TrimSpace(a) || strings.ContainsAny(a, "\n\t\u00a0") ||
+		strings.Contains(a, "  ") || dropUnknownEntities(a) != a {
+		t.Errorf("item %d: untidy alt text %q", i, a)
+	}
+	if n := utf8.RuneCountInString(img.Alt); n > feeds.MaxAlt {
+		t.Errorf("item %d: alt text of %d runes", i, n)
+	}
+	if img.Type != "" && (!strings.HasPrefix(img.Type, "image/") || img.Type != strings.ToLower(img.Type) || strings.Contains(img.Type, ";")) {
+		t.Errorf("item %d: image type %q", i, img.Type)
 	}
 }
 
@@ -313,10 +339,10 @@ func TestDropIllegalChars(t *testing.T) {
 	}
 }
 
-// FuzzParseLong builds feeds whose title, summary and category are a
-// fuzzed fragment repeated up to 64 KiB, in each format, so that long
-// fields (the ones a hostile feed uses to make every step slow) are
-// explored with cheap mutations: Parse must not panic, and what it
+// FuzzParseLong builds feeds whose title, summary, category, image URL and
+// alt text are a fuzzed fragment repeated up to 64 KiB, in each format, so
+// that long fields (the ones a hostile feed uses to make every step slow)
+// are explored with cheap mutations: Parse must not panic, and what it
 // returns must be clean and bounded.
 func FuzzParseLong(f *testing.F) {
 	f.Add(uint8(0), "Sytykettä &lt;b&gt;yhteistyöhön&lt;/b&gt; ", uint16(1400))
@@ -332,16 +358,20 @@ func FuzzParseLong(f *testing.F) {
 		var body string
 		switch format % 3 {
 		case 0:
-			body = `<rss version="2.0"><channel><item><guid>1</guid><title>` + long + `</title><description>` + long +
-				`</description><category>` + long + `</category><pubDate>` + long + `</pubDate></item>` +
+			body = `<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><item><guid>1</guid><title>` + long +
+				`</title><description>` + long + `</description><category>` + long + `</category><pubDate>` + long + `</pubDate>` +
+				`<media:content url="` + long + `.jpg" medium="image"><media:description>` + long + `</media:description></media:content>` +
+				`<media:thumbnail url="https://lumo.example/t.jpg"/></item>` +
 				`<item><guid>2</guid><title>Toinen</title></item></channel></rss>`
 		case 1:
-			body = `<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title type="html">` + long +
+			body = `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"><entry><id>1</id><title type="html">` + long +
 				`</title><summary type="html">` + long + `</summary><category term="` + long + `"/><updated>` + long +
-				`</updated></entry><entry><id>2</id><title>Toinen</title></entry></feed>`
+				`</updated><media:group><media:title>` + long + `</media:title><media:description type="html">` + long +
+				`</media:description><media:thumbnail url="https://lumo.example/` + long + `"/></media:group>` +
+				`</entry><entry><id>2</id><title>Toinen</title></entry></feed>`
 		default:
 			body = `{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":"` + long +
-				`","content_html":"` + long + `","tags":["` + long + `"],"date_published":"` + long +
+				`","content_html":"` + long + `","image":"` + long + `","tags":["` + long + `"],"date_published":"` + long +
 				`"},{"id":"2","title":"Toinen"}]}`
 		}
 		items, warnings, err := ParseWithWarnings([]byte(body), "", "https://example.fi/feed", time.Date(2021, 5, 3, 0, 0, 0, 0, time.UTC))

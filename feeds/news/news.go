@@ -32,9 +32,12 @@ var ErrNotFeed = errors.New("not a feed")
 // Text fields come out as plain, trimmed text (see PlainText), titles cut
 // to feeds.MaxTitle and summaries to feeds.MaxSummary. Each item gets an
 // ID: its GUID/id, else its link, else a hash of title and date. Only
-// http and https links are kept; any other link is left empty. A fault in
-// one item (a date out of range, say) is repaired in that item and never
-// fails the feed; ParseWithWarnings says which.
+// http and https links are kept; any other link is left empty. An item's
+// Image is the picture the feed names for it (Media RSS content or
+// thumbnail, an image enclosure, a JSON Feed image), with the text
+// alternative the feed gives for it, if any. A fault in one item (a date
+// out of range, say) is repaired in that item and never fails the feed;
+// ParseWithWarnings says which.
 func Parse(body []byte, contentType, baseURL string) ([]feeds.Item, error) {
 	items, _, err := ParseWithWarnings(body, contentType, baseURL, time.Time{})
 	return items, err
@@ -92,13 +95,17 @@ func ParseWithWarnings(body []byte, contentType, baseURL string, now time.Time) 
 	}
 
 	base := feedBase(feed.Link, baseURL, feed.FeedType == "atom")
+	src := source{jsonFeed: feed.FeedType == "json"}
+	if feed.Image != nil {
+		src.logo = resolve(base, feed.Image.URL)
+	}
 	items := make([]feeds.Item, 0, len(feed.Items))
 	var warnings []Warning
 	for _, it := range feed.Items {
 		if it == nil {
 			continue
 		}
-		out, problems := item(it, base, now)
+		out, problems := item(it, base, now, src)
 		items = append(items, out)
 		for _, p := range problems {
 			warnings = append(warnings, Warning{ID: out.ID, Title: out.Title, Problem: p})
@@ -108,11 +115,13 @@ func ParseWithWarnings(body []byte, contentType, baseURL string, now time.Time) 
 }
 
 // rssTranslator is gofeed's, without its search of every item's HTML for
-// an image (an HTML parse of each description): items carry no image here,
-// and the search cost about a sixth of a cold poll.
+// an image (an HTML parse of each description): an item's image is what
+// the feed names as its media (see image), not a picture in its text,
+// which may be an emoji or a tracking pixel; and the search cost about a
+// sixth of a cold poll.
 var rssTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 
-func item(it *gofeed.Item, base *url.URL, now time.Time) (feeds.Item, []string) {
+func item(it *gofeed.Item, base *url.URL, now time.Time, src source) (feeds.Item, []string) {
 	var problems []string
 	out := feeds.Item{
 		Title:   title(it.Title),
@@ -176,6 +185,10 @@ func item(it *gofeed.Item, base *url.URL, now time.Time) (feeds.Item, []string) 
 			out.Categories = append(out.Categories, c)
 		}
 	}
+	img, imgProblems := image(it, base, out.Title, src)
+	out.Image = img
+	problems = append(problems, imgProblems...)
+
 	out.ID = strings.TrimSpace(it.GUID)
 	if len(out.ID) > maxID {
 		sum := sha256.Sum256([]byte(out.ID))

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -70,6 +71,10 @@ func TestParseFixtures(t *testing.T) {
 		categories    []string
 		// contains: a text that must appear in some item's title or summary
 		contains string
+		// images is how many items have an Image; image is the first
+		// item's (nil: none).
+		images int
+		image  *feeds.Image
 	}{
 		{
 			file:          "atom_xhtml_content_typepad.xml",
@@ -104,6 +109,8 @@ func TestParseFixtures(t *testing.T) {
 			summaryPrefix: "Da ist es zwar nicht ganz billig, dafür schmeckt's aber auch nicht.",
 			categories:    []string{"Lustiges"},
 			contains:      "„Sabine“ am Flughafen Amsterdam",
+			// 12 of the 20 items name the feed's icon as their image.
+			images: 8,
 		},
 		{file: "malformed_incomplete_cdata.xml", wantErr: true},
 		{
@@ -170,6 +177,11 @@ func TestParseFixtures(t *testing.T) {
 			link:          "https://www.techhive.com/article/3212828/connected-home/best-smart-lock.html#tk.rss_all",
 			published:     mustTime(t, rfc1123z, "Tue, 28 Nov 2017 15:40:00 -0800"),
 			summaryPrefix: "Keys are yesterday’s tech, your smart home needs a smart lock.",
+			images:        30, // each an <enclosure type="image/jpeg">
+			image: &feeds.Image{
+				URL:  "https://images.idgesg.net/images/article/2017/08/best-smart-locks-100730768-medium.jpg",
+				Type: "image/jpeg",
+			},
 		},
 		{
 			file:          "rss2_wordpress_manton.xml",
@@ -200,6 +212,50 @@ func TestParseFixtures(t *testing.T) {
 			published:     mustTime(t, rfc1123z, "Thu, 21 Jan 2021 10:00:00 +0200"),
 			summaryPrefix: "LUMOn hanketiimi on nyt koossa ja olemme päässeet aloittamaan",
 			categories:    []string{"Hanke"},
+		},
+		{
+			file:          "rss2_wordpress_com_media_lumo.xml",
+			count:         4,
+			id:            "http://lumohanke.wordpress.com/?p=212",
+			title:         "Sytykettä yhteistyöhön – valmennus alkaa",
+			link:          "https://lumohanke.wordpress.com/2021/05/28/sytyketta-yhteistyohon/",
+			published:     mustTime(t, rfc1123z, "Fri, 28 May 2021 06:00:00 +0000"),
+			summaryPrefix: "Valmennus lastensuojelun yhteistyökumppaneille kolmessa osiossa",
+			categories:    []string{"Koulutus"},
+			// The full-size file rather than the ?w=100 one; no alt, as
+			// the media:title is the file's name. The podcast item has an
+			// audio enclosure and the author's Gravatar only.
+			images: 3,
+			image:  &feeds.Image{URL: "https://lumohanke.files.wordpress.com/2021/05/sytyketta-koulutus.jpg"},
+		},
+		{
+			file:      "atom_youtube_media_group_lumo.xml",
+			count:     2,
+			id:        "yt:video:Q2xq8Zk0aB4",
+			title:     "Webinaari: Systeeminen toimintamalli lastensuojelussa",
+			link:      "https://www.youtube.com/watch?v=Q2xq8Zk0aB4",
+			published: mustTime(t, time.RFC3339, "2021-05-26T13:00:07+00:00"),
+			images:    2,
+			image: &feeds.Image{
+				URL: "https://i2.ytimg.com/vi/Q2xq8Zk0aB4/hqdefault.jpg",
+				Alt: "Tallenne LUMO-hankkeen webinaarista 26.5.2021. Puhujina lastensuojelun ammattilaiset Pirkanmaalta " +
+					"ja Kanta-Hämeestä. 00:00 Avaus 04:12 Systeeminen toimintamalli – mitä se on? 31:40 Kokemuksia tiimeistä " +
+					"52:03 Kysymykset & vastaukset",
+			},
+		},
+		{
+			file:          "jsonfeed_1.1_images_lumo.json",
+			count:         5,
+			id:            "https://lumo.example/ajankohtaista/sytyketta",
+			title:         "Sytykettä yhteistyöhön",
+			link:          "https://lumo.example/ajankohtaista/sytyketta",
+			published:     mustTime(t, time.RFC3339, "2021-05-28T09:00:00+03:00"),
+			summaryPrefix: "Valmennus lastensuojelun yhteistyökumppaneille.",
+			categories:    []string{"Koulutus"},
+			// image, banner_image, an image attachment; not the audio nor
+			// the feed's icon.
+			images: 3,
+			image:  &feeds.Image{URL: "https://lumo.example/kuvat/2021/sytyketta-1200.jpg"},
 		},
 	}
 
@@ -244,6 +300,12 @@ func TestParseFixtures(t *testing.T) {
 			}) {
 				t.Errorf("no item title or summary contains %q", tt.contains)
 			}
+			if n := countImages(items); n != tt.images {
+				t.Errorf("%d items with an image, want %d", n, tt.images)
+			}
+			if !sameImage(first.Image, tt.image) {
+				t.Errorf("Image = %s, want %s", showImage(first.Image), showImage(tt.image))
+			}
 			checkItems(t, items)
 		})
 	}
@@ -252,6 +314,27 @@ func TestParseFixtures(t *testing.T) {
 			t.Errorf("fixture %s has no case in TestParseFixtures", name)
 		}
 	}
+}
+
+func countImages(items []feeds.Item) int {
+	n := 0
+	for _, it := range items {
+		if it.Image != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func sameImage(a, b *feeds.Image) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+func showImage(img *feeds.Image) string {
+	if img == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%+v", *img)
 }
 
 // checkItems asserts what holds for every item of every feed.
@@ -288,6 +371,7 @@ func checkItems(t *testing.T, items []feeds.Item) {
 				t.Errorf("item %d: category %q", i, c)
 			}
 		}
+		checkImage(t, i, it.Image)
 	}
 }
 
@@ -794,7 +878,8 @@ func TestPlainText(t *testing.T) {
 
 // FuzzParse checks that Parse never panics and that what it returns is
 // tidy: every item has an ID and only clean, trimmed UTF-8 text within
-// the model's bounds, and dates in range. FuzzParseLong covers long
+// the model's bounds, dates in range, and images with web URLs and tidy
+// alt text. FuzzParseLong covers long
 // fields, which this target's mutator would spend its time minimizing.
 func FuzzParse(f *testing.F) {
 	for _, name := range fixtureFiles(f) {
@@ -807,6 +892,13 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`<rss><channel><item><title>a&lt;b</title></item></channel></rss>`), "text/xml; charset=iso-8859-1")
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1"}]}`), "application/feed+json")
 	f.Add([]byte("\xFF\xFE<\x00r\x00s\x00s\x00>\x00"), "")
+	f.Add([]byte(`<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><link>https://lumo.example/</link><item><guid>1</guid>`+
+		`<media:group><media:description type="html">&lt;b&gt;Kuva&lt;/b&gt;&#x202e;</media:description>`+
+		`<media:content url="../k.jpg?w=100" medium="image" isDefault="true"/><media:content url="javascript:x" type="image/png"/>`+
+		`<media:thumbnail url="//cdn.lumo.example/t.jpg"/></media:group><media:content url="../k.jpg" medium="image"/>`+
+		`<enclosure url="https://u:p@lumo.example/e.jpg" type="IMAGE/JPEG; x=y"/></item></channel></rss>`), "")
+	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","icon":"/i.png","items":[{"id":"1","image":"/i.png","banner_image":" ‮//x",`+
+		`"attachments":[{"url":"/a.webp","mime_type":"image/webp"}]}]}`), "application/feed+json")
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		items, err := Parse(body, contentType, "https://example.fi/feed")
 		if err != nil {
@@ -825,7 +917,7 @@ func FuzzParse(f *testing.F) {
 				t.Errorf("item %d: link %q", i, it.Link)
 			}
 		}
-		checkClean(t, items)
+		checkClean(t, items) // images included
 		again, warnings, err := ParseWithWarnings(body, contentType, "https://example.fi/feed", time.Date(2021, 5, 3, 0, 0, 0, 0, time.UTC))
 		if err != nil || len(again) != len(items) {
 			t.Fatalf("ParseWithWarnings: %d items, %v; Parse: %d items", len(again), err, len(items))
