@@ -70,6 +70,10 @@ type Request struct {
 	// one (config feeds[].allow_private): a feed behind a redirect into
 	// the operator's own network.
 	AllowPrivate bool
+	// PublicOnly refuses internal addresses even on the first hop, for a
+	// URL taken from content rather than the config: the page behind a
+	// news item's link, read for its link card. It overrides AllowPrivate.
+	PublicOnly bool
 }
 
 // Response is a fetched document, or the news that it has not changed.
@@ -110,6 +114,8 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (Response, error) {
 		err = errors.New("empty URL")
 	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
 		resp, err = f.fetchHTTP(ctx, req)
+	case req.PublicOnly:
+		err = errors.New("not an http(s) URL: a link from content is never read as a file")
 	case strings.HasPrefix(lower, "file:"):
 		var path string
 		path, err = fileURLPath(req.URL)
@@ -149,7 +155,7 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req Request) (Response, erro
 		hreq.Header.Set("If-Modified-Since", req.LastModified)
 	}
 
-	g := f.newGuard(req.AllowPrivate)
+	g := f.newGuard(req.AllowPrivate, req.PublicOnly)
 	client, done := f.client(g)
 	defer done()
 	g.noteProxy(client, hreq)

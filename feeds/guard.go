@@ -91,12 +91,17 @@ type addrError struct {
 	host  string // as named in the URL; "" when only the address is known
 	addr  netip.Addr
 	class addrClass
+	// public is set for a fetch that may reach public addresses only.
+	public bool
 }
 
 func (e *addrError) Error() string {
 	what := e.addr.String()
 	if e.host != "" && e.host != what {
 		what = e.host + " (" + what + ")"
+	}
+	if e.public {
+		return fmt.Sprintf("%s is %s: a link read from a feed or a page may lead to public addresses only", what, e.class)
 	}
 	return fmt.Sprintf("%s is %s, which a feed on a public address may not lead to (allow_private allows it)", what, e.class)
 }
@@ -112,17 +117,20 @@ func (e *addrError) Is(target error) bool { return target == ErrInternalAddress 
 // (DNS rebinding) gains nothing.
 type guard struct {
 	allowAll bool
-	allowed  [classReserved + 1]bool
-	lookup   func(ctx context.Context, host string) ([]netip.Addr, error)
-	classify func(netip.Addr) addrClass
+	// publicOnly keeps even the first hop to public addresses: the URL
+	// came from content (a feed item's link), not from the operator.
+	publicOnly bool
+	allowed    [classReserved + 1]bool
+	lookup     func(ctx context.Context, host string) ([]netip.Addr, error)
+	classify   func(netip.Addr) addrClass
 	// proxied is set when the transport sends a request through a proxy:
 	// the connection is then to the proxy, which the operator chose, and
 	// the proxy resolves the names.
 	proxied atomic.Bool
 }
 
-func (f *Fetcher) newGuard(allowPrivate bool) *guard {
-	g := &guard{allowAll: allowPrivate, lookup: f.LookupIP, classify: f.classify}
+func (f *Fetcher) newGuard(allowPrivate, publicOnly bool) *guard {
+	g := &guard{allowAll: allowPrivate && !publicOnly, publicOnly: publicOnly, lookup: f.LookupIP, classify: f.classify}
 	if g.lookup == nil {
 		g.lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
 			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
@@ -164,6 +172,9 @@ func (g *guard) start(ctx context.Context, host string) error {
 	if g.allowAll {
 		return nil
 	}
+	if g.publicOnly {
+		return g.checkHost(ctx, host)
+	}
 	addrs, err := g.resolve(ctx, host)
 	if err != nil {
 		if g.proxied.Load() {
@@ -183,7 +194,7 @@ func (g *guard) checkAddr(host string, a netip.Addr) error {
 		return nil
 	}
 	if c := g.classify(a); !g.allowed[c] {
-		return &addrError{host: host, addr: a.Unmap(), class: c}
+		return &addrError{host: host, addr: a.Unmap(), class: c, public: g.publicOnly}
 	}
 	return nil
 }

@@ -245,7 +245,7 @@ func TestGuardDialChecksTheConnectedAddress(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	defer srv.Close()
-	g := (&Fetcher{}).newGuard(false) // public only, as after a public first hop
+	g := (&Fetcher{}).newGuard(false, false) // public only, as after a public first hop
 	tr := g.transport(http.DefaultTransport.(*http.Transport))
 	defer tr.CloseIdleConnections()
 	_, err := tr.DialContext(context.Background(), "tcp", srv.Listener.Addr().String())
@@ -283,3 +283,35 @@ func TestFetchCustomTransportChecksHops(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A URL taken from content (a news item's link, read for its card) may
+// reach public addresses only, even as its first hop, and never a file.
+func TestFetchPublicOnly(t *testing.T) {
+	n := newTestNet(t)
+	for _, tt := range []struct {
+		name string
+		req  Request
+		ok   bool
+	}{
+		{"public", Request{URL: n.publicURL(""), PublicOnly: true}, true},
+		{"loopback first hop", Request{URL: "http://127.0.0.1:" + n.internalPort + "/feed", PublicOnly: true}, false},
+		{"loopback by name", Request{URL: "http://intranet.test:" + n.internalPort + "/moved", PublicOnly: true}, false},
+		{"allow_private does not lift it", Request{URL: "http://127.0.0.1:" + n.internalPort + "/feed", PublicOnly: true, AllowPrivate: true}, false},
+		{"public to loopback", Request{URL: n.publicURL("http://intranet.test:" + n.internalPort + "/secret"), PublicOnly: true}, false},
+		{"a file", Request{URL: "/etc/hostname", PublicOnly: true}, false},
+		{"a file URL", Request{URL: "file:///etc/hostname", PublicOnly: true}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := fetch(t, n.fetcher(), tt.req)
+			if tt.ok && err != nil {
+				t.Fatal(err)
+			}
+			if !tt.ok && err == nil {
+				t.Fatalf("fetched %q", resp.Body)
+			}
+			if !tt.ok && strings.HasPrefix(tt.req.URL, "http") && !errors.Is(err, ErrInternalAddress) {
+				t.Errorf("refused for another reason: %v", err)
+			}
+		})
+	}
+}
