@@ -57,6 +57,7 @@ func (pl *Planner) NewsDrafts(f Feed, items []feeds.Item, firstSight bool, unsee
 		if f.MaxAge > 0 && !it.Published.IsZero() {
 			d.Expires = it.Published.Add(f.MaxAge)
 		}
+		d.Images = pl.itemImages(f, it, d.Data)
 		out = append(out, d)
 	}
 	return out, rekeyed
@@ -75,4 +76,29 @@ func matches(it feeds.Item, patterns []string, empty bool) bool {
 		}
 	}
 	return false
+}
+
+// maxFeedAlt is the longest alt text taken from a feed: X's limit.
+const maxFeedAlt = 1000
+
+// itemImages is a news item's image with its text alternative: the
+// feed's own, or the feed's image_alt template run on the item. Without
+// either, none: a feed never makes lumobot post an image without alt text.
+func (pl *Planner) itemImages(f Feed, it feeds.Item, data any) []Image {
+	if it.Image == nil || it.Image.URL == "" {
+		return nil
+	}
+	alt := strings.TrimSpace(it.Image.Alt)
+	if alt == "" && f.ImageAlt != nil {
+		text, err := pl.cfg.Renderer.ExecuteRaw(f.ImageAlt, data)
+		if err == nil {
+			alt = strings.TrimSpace(text)
+		}
+	}
+	if alt == "" {
+		return nil
+	}
+	// Staff's alt text is checked against each platform's limit; a feed's
+	// is cut to the smallest (X's 1000), whole graphemes kept.
+	return []Image{{Source: it.Image.URL, Alt: feeds.Clip(alt, maxFeedAlt)}}
 }

@@ -129,8 +129,10 @@ const maxImageBytes = 50 << 20
 const imageTimeout = 30 * time.Second
 
 // fetchLoader reads originals through the feeds' fetcher: a file path as
-// a local file, a URL with its timeout, size cap, User-Agent and address
-// checks, like any feed.
+// a local file, a URL with its timeout, size cap and User-Agent, and on
+// public addresses only: a news item's image URL comes from the feed's
+// content, and whoever writes the feed must not get an intranet picture
+// posted. (An image on an internal server: give it as a file.)
 type fetchLoader struct{ f *feeds.Fetcher }
 
 var _ media.Loader = fetchLoader{}
@@ -139,7 +141,8 @@ func (l fetchLoader) Load(ctx context.Context, source string) ([]byte, error) {
 	if !filepath.IsAbs(source) && !strings.HasPrefix(source, "http://") && !strings.HasPrefix(source, "https://") {
 		return nil, fmt.Errorf("image %s: not an absolute path or an http(s) URL", source)
 	}
-	resp, err := l.f.Fetch(ctx, feeds.Request{URL: source, Timeout: imageTimeout, MaxBytes: maxImageBytes})
+	resp, err := l.f.Fetch(ctx, feeds.Request{URL: source, Timeout: imageTimeout, MaxBytes: maxImageBytes,
+		PublicOnly: !filepath.IsAbs(source)})
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", bot.Image{Source: source}.Name(), err)
 	}
