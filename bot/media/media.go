@@ -16,7 +16,9 @@ type Limits struct {
 	MaxWidth  int
 	MaxHeight int
 	MaxPixels int // width × height (Mastodon's image_matrix_limit)
-	// Types are the MIME types the platform takes; empty: JPEG and PNG.
+	// Types are the MIME types the platform takes (JPEG, PNG); empty:
+	// both. Fit writes PNG only for a picture with transparency, or when
+	// JPEG is not among them.
 	Types []string
 }
 
@@ -35,6 +37,21 @@ type Image struct {
 type Loader interface {
 	Load(ctx context.Context, source string) ([]byte, error)
 }
+
+// The types Fit writes.
+const (
+	JPEG = "image/jpeg"
+	PNG  = "image/png"
+)
+
+// Originals larger than this are refused before they are decoded
+// (ErrTooLarge): a small file may claim a huge size, and decoding it would
+// allocate four bytes or more per pixel. 60 megapixels covers the largest
+// phone and camera photos (a 20000 px side covers panoramas).
+const (
+	MaxSourceSide   = 20000
+	MaxSourcePixels = 60_000_000
+)
 
 // Errors Fit returns (wrapped).
 var (
