@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -123,28 +121,19 @@ func imageProblems(ctx context.Context, cfg *config.Config, ts []built) error {
 
 // maxImageBytes bounds an original image read from a file or a URL, as
 // config does for files: larger is a mistake (a video, a raw export).
-const maxImageBytes = 50 << 20
+const maxImageBytes = media.DefaultMaxSourceBytes
 
 // imageTimeout bounds reading one original from a URL.
 const imageTimeout = 30 * time.Second
 
-// fetchLoader reads originals through the feeds' fetcher: a file path as
-// a local file, a URL with its timeout, size cap and User-Agent, and on
-// public addresses only: a news item's image URL comes from the feed's
-// content, and whoever writes the feed must not get an intranet picture
-// posted. (An image on an internal server: give it as a file.)
-type fetchLoader struct{ f *feeds.Fetcher }
-
-var _ media.Loader = fetchLoader{}
-
-func (l fetchLoader) Load(ctx context.Context, source string) ([]byte, error) {
-	if !filepath.IsAbs(source) && !strings.HasPrefix(source, "http://") && !strings.HasPrefix(source, "https://") {
-		return nil, fmt.Errorf("image %s: not an absolute path or an http(s) URL", source)
-	}
-	resp, err := l.f.Fetch(ctx, feeds.Request{URL: source, Timeout: imageTimeout, MaxBytes: maxImageBytes,
-		PublicOnly: !filepath.IsAbs(source)})
-	if err != nil {
-		return nil, fmt.Errorf("image %s: %w", bot.Image{Source: source}.Name(), err)
-	}
-	return resp.Body, nil
+// imageLoader reads originals: a file path as a local file, a URL through
+// the feeds' fetcher (timeout, size cap, User-Agent) on public addresses
+// only: a news item's image URL comes from the feed's content, and
+// whoever writes the feed must not get an intranet picture posted. (An
+// image on an internal server: give it as a file.)
+func imageLoader(f *feeds.Fetcher) media.Loader {
+	return media.NewLoader(func(ctx context.Context, u string) ([]byte, error) {
+		resp, err := f.Fetch(ctx, feeds.Request{URL: u, Timeout: imageTimeout, MaxBytes: maxImageBytes, PublicOnly: true})
+		return resp.Body, err
+	}, maxImageBytes)
 }

@@ -326,7 +326,7 @@ func previewRows(ctx context.Context, a *app, plan map[string][]bot.Scheduled, l
 	}
 	rows := make([]previewRow, 0, n)
 	costs := costMemo{}
-	memo := newImageMemo(fetchLoader{&feeds.Fetcher{UserAgent: userAgent()}}.Load)
+	memo := newImageMemo(imageLoader(&feeds.Fetcher{UserAgent: userAgent()}).Load)
 	for _, t := range a.targets {
 		for _, s := range plan[t.Name] {
 			var mine []validationItem
