@@ -2,9 +2,12 @@ package bot_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/feeds"
 )
 
 // An event's images go with its reminders unless the rule says
@@ -60,5 +63,51 @@ func TestCostCountsImages(t *testing.T) {
 		if got := b.Cost(tc.p); got != bot.Micros(tc.want) {
 			t.Errorf("Cost(%q, %d images) = %v, want %v", tc.p.Text, len(tc.p.Images), got, tc.want)
 		}
+	}
+}
+
+// A news item's image goes out only with a text alternative: the feed's,
+// or the feed's image_alt template; never one made up, never none.
+func TestNewsImagesNeedAlt(t *testing.T) {
+	m := newModel(t)
+	now := hel("2021-06-10 12:00")
+	items := []feeds.Item{
+		{ID: "alt", Title: "A", Published: hel("2021-06-10 10:00"), Image: &feeds.Image{URL: "https://lumo.fi/a.jpg", Alt: " Lapsi ja aikuinen piirtävät "}},
+		{ID: "noalt", Title: "B", Published: hel("2021-06-10 10:00"), Image: &feeds.Image{URL: "https://lumo.fi/b.jpg"}},
+		{ID: "long", Title: "C", Published: hel("2021-06-10 10:00"), Image: &feeds.Image{URL: "https://lumo.fi/c.jpg", Alt: strings.Repeat("kuva ", 300)}},
+		{ID: "none", Title: "D", Published: hel("2021-06-10 10:00")},
+	}
+	unseen := map[string]bool{"alt": true, "noalt": true, "long": true, "none": true}
+	for _, tc := range []struct {
+		name     string
+		imageAlt string
+		want     map[string]string // key → alt; absent: no image
+	}{
+		{"without image_alt", "", map[string]string{"news:uutiset:alt": "Lapsi ja aikuinen piirtävät"}},
+		{"with image_alt", "Kuva uutiseen: {{.Title}}", map[string]string{
+			"news:uutiset:alt": "Lapsi ja aikuinen piirtävät", "news:uutiset:noalt": "Kuva uutiseen: B"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := bot.Feed{Name: "uutiset", Kind: bot.FeedNews, Template: m.News}
+			if tc.imageAlt != "" {
+				f.ImageAlt = m.tmpl(tc.imageAlt)
+			}
+			drafts, _ := bot.NewPlanner(m.Config).NewsDrafts(f, items, false, unseen, now)
+			for _, d := range drafts {
+				if d.Key == "news:uutiset:long" {
+					if len(d.Images) != 1 || utf8.RuneCountInString(d.Images[0].Alt) > 1000 || !strings.HasSuffix(d.Images[0].Alt, "…") {
+						t.Errorf("long alt not cut to 1000: %+v", d.Images)
+					}
+					continue
+				}
+				want, ok := tc.want[d.Key]
+				switch {
+				case !ok && len(d.Images) > 0:
+					t.Errorf("%s: image without alt from the feed or image_alt: %+v", d.Key, d.Images)
+				case ok && (len(d.Images) != 1 || d.Images[0].Alt != want):
+					t.Errorf("%s: images %+v, want alt %q", d.Key, d.Images, want)
+				}
+			}
+		})
 	}
 }
