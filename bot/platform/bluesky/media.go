@@ -14,13 +14,15 @@ import (
 	"github.com/lumohanke/lumobot/bot/platform/internal/attach"
 )
 
-// What Bluesky takes of an image. The app.bsky.embed.images lexicon caps a
-// blob at 1,000,000 bytes (the newest lexicon in social-app allows 2 MB, but
-// the reference PDS and AppViews of the older one do not); the app scales
-// pictures to at most 2000×2000, as the lexicon once required, and larger
-// ones only cost bytes of the budget. The alt text has no limit in the
-// lexicon; the app stops at 2000 (social-app MAX_ALT_TEXT, measured as a
-// JavaScript string's length: UTF-16 code units).
+// What Bluesky takes of an image. lumobot keeps to 1,000,000 bytes, the
+// limit of app.bsky.embed.images until recently and still of a link card's
+// thumb (app.bsky.embed.external); the current lexicon takes 2,000,000 for
+// post images ("formerly limited to 1 MB"), which the reference PDS
+// enforces, but servers and apps on the older lexicon do not. The app
+// scales pictures to at most 2000×2000, as the lexicon once required;
+// larger ones only cost bytes of the budget. The alt text has no limit in
+// the lexicon; the app stops at 2000 (social-app MAX_ALT_TEXT, measured as
+// a JavaScript string's length: UTF-16 code units).
 const (
 	MaxImageBytes = 1_000_000
 	MaxImageSide  = 2000

@@ -29,10 +29,10 @@ const instanceWithMedia = `{"domain":"mastodon.example","version":"4.4.0","confi
 // attachment is one upload the fake server holds.
 type attachment struct {
 	id, description, fileType, fileName string
-	data                                 []byte
-	processing                           int  // GETs still answered 206
-	failed                               bool // processing fails
-	status                               string
+	data                                []byte
+	processing                          int  // GETs still answered 206
+	failed                              bool // processing fails
+	status                              string
 }
 
 // mediaServer answers like Mastodon's media and status endpoints

@@ -25,8 +25,8 @@ import (
 const (
 	bodyBadMedia = `{"errors":[{"message":"media type unrecognized.","title":"Invalid Request","detail":"media type unrecognized.","type":"https://api.twitter.com/2/problems/invalid-request"}],` +
 		`"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request","status":400}`
-	bodyTooLarge = `{"title":"Payload Too Large","detail":"The media file exceeds the size limit for this media category.","type":"about:blank","status":413}`
-	bodyBadAlt   = `{"errors":[{"message":"Alt text must be 1000 characters or less."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request","status":400}`
+	bodyTooLarge         = `{"title":"Payload Too Large","detail":"The media file exceeds the size limit for this media category.","type":"about:blank","status":413}`
+	bodyBadAlt           = `{"errors":[{"message":"Alt text must be 1000 characters or less."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request","status":400}`
 	bodyMediaUnavailable = `{"title":"Service Unavailable","detail":"Service Unavailable","type":"about:blank","status":503}`
 )
 
@@ -326,7 +326,7 @@ func TestNoExpiryNoReuse(t *testing.T) {
 
 func TestImageProblems(t *testing.T) {
 	files := map[string][]byte{
-		photoPath:                     platformtest.Photo(t, 64, 48, 90),
+		photoPath:                      platformtest.Photo(t, 64, 48, 90),
 		"/srv/lumobot/kuvat/esite.pdf": []byte("%PDF-1.7\n"),
 	}
 	cases := []struct {
