@@ -76,16 +76,6 @@ func (c Cache) Put(ctx context.Context, key string, u Uploaded) {
 	}
 }
 
-// Forget makes the entry under key unusable (the Store has no delete).
-func (c Cache) Forget(ctx context.Context, key string) {
-	if c.Store == nil {
-		return
-	}
-	if err := c.Store.Put(ctx, key, []byte(`{}`)); err != nil {
-		c.warn("cannot drop an uploaded media id from the state", key, err)
-	}
-}
-
 func (c Cache) warn(msg, key string, err error) {
 	if c.Logger != nil {
 		c.Logger.Warn(c.Platform+": "+msg, "cache_key", key, "err", err)
