@@ -7,6 +7,13 @@
 // refreshed with com.atproto.server.refreshSession; createSession, which
 // Bluesky limits to a few dozen a day, is called only when there is no
 // usable session.
+//
+// Images are uploaded with com.atproto.repo.uploadBlob and named in the
+// record (app.bsky.embed.images, with alt text and aspect ratio); a post
+// without images may carry a card for its link (app.bsky.embed.external)
+// read from the page's Open Graph tags. Blobs are content-addressed: a
+// retry uploads the same bytes and gets the same blob, so nothing needs to
+// be remembered between attempts.
 package bluesky
 
 import (
@@ -22,6 +29,7 @@ import (
 	"time"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/media"
 	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
 	"github.com/lumohanke/lumobot/bot/render"
 )
@@ -41,8 +49,15 @@ type Options struct {
 	// Sessions keeps the session across restarts; nil keeps it in memory.
 	Sessions SessionStore
 	// Link attaches an app.bsky.embed.external card for the post's Link
-	// (uri, the URL's host as title, no description, no thumbnail).
+	// when the post has no images: what Cards reads of the page, or the
+	// URL's host as title, no description and no thumb.
 	Link bool
+	// Cards reads a link's page for its card (NewPageCards). Nil: cards
+	// show the host only.
+	Cards Cards
+	// Media loads a post's images and a card's thumb (files or URLs);
+	// needed for posts with images, which fail without it.
+	Media media.Loader
 	// Now is the clock, for token expiry, Retry-After and the createdAt of
 	// a post without a due time. Required.
 	Now func() time.Time
@@ -156,23 +171,12 @@ func (c *Client) Check(ctx context.Context) (string, error) {
 }
 
 type postRecord struct {
-	Type      string    `json:"$type"`
-	Text      string    `json:"text"`
-	CreatedAt string    `json:"createdAt"`
-	Langs     []string  `json:"langs,omitempty"`
-	Facets    []Facet   `json:"facets,omitempty"`
-	Embed     *external `json:"embed,omitempty"`
-}
-
-type external struct {
-	Type     string       `json:"$type"`
-	External externalLink `json:"external"`
-}
-
-type externalLink struct {
-	URI         string `json:"uri"`
-	Title       string `json:"title"`
-	Description string `json:"description"`
+	Type      string   `json:"$type"`
+	Text      string   `json:"text"`
+	CreatedAt string   `json:"createdAt"`
+	Langs     []string `json:"langs,omitempty"`
+	Facets    []Facet  `json:"facets,omitempty"`
+	Embed     any      `json:"embed,omitempty"` // imagesEmbed or *external
 }
 
 type putRecord struct {
@@ -182,18 +186,26 @@ type putRecord struct {
 	Record     postRecord `json:"record"`
 }
 
-// Post writes p as an app.bsky.feed.post under RecordKey(p.Key). The record
-// is a function of p alone (createdAt is p.Due), so a re-send writes the
-// very same record again.
+// Post writes p as an app.bsky.feed.post under RecordKey(p.Key), its images
+// uploaded first. The record is a function of p (createdAt is p.Due, a blob
+// is named by its bytes), so a re-send writes the very same record again;
+// only a link card's facts read from the page may differ.
 func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 	rkey := RecordKey(p.Key)
 	rec := c.record(p)
+	embed, err := c.embed(ctx, p)
+	if err != nil {
+		return bot.Receipt{}, c.redact.Error(err)
+	}
+	if embed != nil {
+		rec.Embed = embed
+	}
 	var out struct {
 		URI string `json:"uri"`
 		CID string `json:"cid"`
 	}
 	var handle string
-	err := c.authed(ctx, http.MethodPost, "com.atproto.repo.putRecord", func(s session) any {
+	err = c.authed(ctx, http.MethodPost, "com.atproto.repo.putRecord", func(s session) any {
 		handle = s.Handle
 		return putRecord{Repo: s.DID, Collection: "app.bsky.feed.post", RKey: rkey, Record: rec}
 	}, &out)
@@ -228,14 +240,6 @@ func (c *Client) record(p bot.Post) postRecord {
 	}
 	if lang != "" {
 		rec.Langs = []string{lang}
-	}
-	if c.opts.Link && p.Link != "" {
-		if u, err := url.Parse(p.Link); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-			rec.Embed = &external{Type: "app.bsky.embed.external",
-				External: externalLink{URI: p.Link, Title: u.Hostname()}}
-		} else {
-			c.logger.Warn("bluesky: link is not an http(s) URL, no link card", "key", p.Key, "link", p.Link)
-		}
 	}
 	return rec
 }

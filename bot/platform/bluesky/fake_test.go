@@ -57,6 +57,11 @@ type pds struct {
 	putMode    string // "", "500", "429", "lost", "echo"
 	lost       int
 
+	blobs     map[string][]byte // CID → bytes uploaded
+	blobTypes map[string]string // CID → Content-Type sent
+	uploads   int
+	blobMode  string // "", "400", "413"
+
 	password string // the app password createSession accepts
 	// echo, when set, is the answer of createSession (echoIn "create") or
 	// of putRecord and getSession (echoIn "put"): a careless server writing
@@ -84,7 +89,8 @@ func (p *pds) answerEcho(w http.ResponseWriter) {
 func newPDS(t *testing.T) (*pds, *httptest.Server) {
 	p := &pds{t: t, now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), password: testPassword,
 		accessTTL: 2 * time.Hour, refreshTTL: 60 * 24 * time.Hour,
-		access: map[string]time.Time{}, refresh: map[string]time.Time{}, records: map[string]json.RawMessage{}}
+		access: map[string]time.Time{}, refresh: map[string]time.Time{}, records: map[string]json.RawMessage{},
+		blobs: map[string][]byte{}, blobTypes: map[string]string{}}
 	srv := httptest.NewServer(p)
 	t.Cleanup(srv.Close)
 	return p, srv
@@ -293,6 +299,25 @@ func (p *pds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		fmt.Fprintf(w, `{"uri":"at://%s/app.bsky.feed.post/%s","cid":"bafyrei%s","commit":{"cid":"bafyreic","rev":"3l"},"validationStatus":"valid"}`,
 			testDID, in.Rkey, hex.EncodeToString(sum[:10]))
+	case "/xrpc/com.atproto.repo.uploadBlob":
+		p.uploads++
+		if !p.checkAccess(w, r) {
+			return
+		}
+		switch p.blobMode {
+		case "400":
+			xrpcErr(w, 400, "InvalidRequest", "Wrong type of file. It is image/x-unknown but it must match image/*.")
+			return
+		case "413":
+			xrpcErr(w, 413, "PayloadTooLarge", "request entity too large")
+			return
+		}
+		// Content-addressed, as the PDS names blobs (a raw CIDv1, base32).
+		sum := sha256.Sum256(body)
+		cid := "bafkrei" + hex.EncodeToString(sum[:16])
+		ct := r.Header.Get("Content-Type")
+		p.blobs[cid], p.blobTypes[cid] = body, ct
+		fmt.Fprintf(w, `{"blob":{"$type":"blob","ref":{"$link":%q},"mimeType":%q,"size":%d}}`, cid, ct, len(body))
 	default:
 		xrpcErr(w, 501, "MethodNotImplemented", "Method Not Implemented")
 	}

@@ -230,8 +230,8 @@ func (e *xrpcError) tokenProblem() bool {
 		(e.name == "ExpiredToken" || e.name == "InvalidToken")
 }
 
-// xrpc makes one call: POST with in as JSON (no body when in is nil), GET
-// otherwise; bearer is the token to send, if any. A non-2xx answer is an
+// xrpc makes one call: POST with in as JSON (as it is when a rawBody; no
+// body when in is nil), GET otherwise; bearer is the token to send, if any. A non-2xx answer is an
 // *xrpcError, its text redacted; the caller classifies.
 func (c *Client) xrpc(ctx context.Context, method, nsid, bearer string, in any, out any) error {
 	h := http.Header{}
@@ -240,7 +240,11 @@ func (c *Client) xrpc(ctx context.Context, method, nsid, bearer string, in any, 
 		h.Set("Authorization", "Bearer "+bearer)
 	}
 	req := httpx.Request{Method: method, URL: c.service + "/xrpc/" + nsid, Header: h}
-	if in != nil {
+	switch in := in.(type) {
+	case nil:
+	case rawBody:
+		req.Body, req.ContentType = in.data, in.contentType
+	default:
 		req.JSON = in
 	}
 	resp, err := c.hx.Do(ctx, req)
@@ -282,6 +286,12 @@ func (c *Client) remember(s session) {
 			c.redact.Remember(jwt[i+1:])
 		}
 	}
+}
+
+// rawBody is a request body sent as it is (uploadBlob's bytes).
+type rawBody struct {
+	data        []byte
+	contentType string
 }
 
 // memoryStore is the SessionStore of a Client given none.

@@ -2,6 +2,11 @@
 // (POST /api/v1/statuses), with the post's idempotency key as the
 // Idempotency-Key header so that a re-send after a lost answer returns the
 // status already created instead of a second one.
+//
+// Images go up first (POST /api/v2/media with their description), are
+// waited for while the server processes them, and the status names their
+// ids. The ids are kept in Options.Cache, so that a retry after a failed
+// status reuses media the server still holds unattached.
 package mastodon
 
 import (
@@ -19,6 +24,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/media"
+	"github.com/lumohanke/lumobot/bot/platform/internal/attach"
 	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
 	"github.com/lumohanke/lumobot/bot/render"
 )
@@ -42,9 +49,17 @@ type Options struct {
 	// Now is the clock, for Retry-After. Required.
 	Now func() time.Time
 	// Cache keeps what the instance said across runs (the state's key/value
-	// table), so that preview counts with the instance's own limit. Nil:
-	// none.
+	// table), so that preview counts with the instance's own limits, and
+	// the media ids of an attempt for its retries. Nil: none.
 	Cache Cache
+
+	// Media loads a post's images (files or URLs); needed for posts with
+	// images, which fail without it.
+	Media media.Loader
+	// Sleep waits d or until ctx ends, while the server processes an
+	// upload (it answers 202, then 206 until done). Nil: a timer. Tests
+	// give one that moves their clock instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Cache is a small key/value store.
@@ -53,10 +68,21 @@ type Cache interface {
 	Put(ctx context.Context, key string, value []byte) error
 }
 
-// cached is what the cache holds of an instance.
+// cached is what the cache holds of an instance. The media fields are
+// zero in entries of earlier versions: the defaults apply.
 type cached struct {
 	MaxCharacters int `json:"max_characters"`
 	URLLength     int `json:"characters_reserved_per_url"`
+	mediaLimits
+}
+
+// mediaLimits are the instance's configuration.media_attachments.
+type mediaLimits struct {
+	ImageSizeLimit   int      `json:"image_size_limit,omitempty"`
+	ImageMatrixLimit int      `json:"image_matrix_limit,omitempty"`
+	DescriptionLimit int      `json:"description_limit,omitempty"`
+	MimeTypes        []string `json:"supported_mime_types,omitempty"`
+	MaxAttachments   int      `json:"max_media_attachments,omitempty"`
 }
 
 func (c *Client) cacheKey() string { return "mastodon:instance:" + c.server }
@@ -80,6 +106,7 @@ func (c *Client) Cached(ctx context.Context) bool {
 	defer c.mu.Unlock()
 	if !c.known {
 		c.maxChars, c.urlLen, c.known = v.MaxCharacters, v.URLLength, true
+		c.media = v.mediaLimits
 	}
 	return true
 }
@@ -105,6 +132,9 @@ type Client struct {
 	known    bool // the limits are the instance's own (asked now or cached)
 	maxChars int
 	urlLen   int
+	media    mediaLimits // zero fields: Mastodon's defaults
+
+	cache attach.Cache // media ids; Store nil without Options.Cache
 }
 
 var (
@@ -144,8 +174,12 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
 	red := httpx.NewRedactor(opts.AccessToken)
 	return &Client{
+		cache:  attach.Cache{Platform: "mastodon", Store: opts.Cache, Logger: logger},
 		server: strings.TrimRight(u.String(), "/"),
 		opts:   opts,
 		logger: logger,
@@ -179,7 +213,7 @@ func (c *Client) Prepare(ctx context.Context) error {
 	if c.isPrepared() { // another Prepare asked while this one waited
 		return nil
 	}
-	maxChars, urlLen, err := c.instanceLimits(ctx)
+	maxChars, urlLen, ml, err := c.instanceLimits(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("mastodon: read instance limits: %w", ctx.Err())
@@ -194,9 +228,12 @@ func (c *Client) Prepare(ctx context.Context) error {
 	if urlLen > 0 {
 		c.urlLen = urlLen
 	}
+	if err == nil {
+		c.media = ml
+	}
 	c.prepared = true
 	c.known = c.known || err == nil
-	v := cached{MaxCharacters: c.maxChars, URLLength: c.urlLen}
+	v := cached{MaxCharacters: c.maxChars, URLLength: c.urlLen, mediaLimits: c.media}
 	c.mu.Unlock()
 	if err == nil && c.opts.Cache != nil {
 		if b, jerr := json.Marshal(v); jerr == nil {
@@ -219,19 +256,27 @@ type instance struct {
 		Statuses struct {
 			MaxCharacters            int `json:"max_characters"`
 			CharactersReservedPerURL int `json:"characters_reserved_per_url"`
+			MaxMediaAttachments      int `json:"max_media_attachments"`
 		} `json:"statuses"`
+		MediaAttachments mediaLimits `json:"media_attachments"`
 	} `json:"configuration"`
 	MaxTootChars int `json:"max_toot_chars"` // Pleroma, Akkoma, glitch forks (v1)
+	UploadLimit  int `json:"upload_limit"`   // Pleroma, Akkoma (v1)
 }
 
-func (c *Client) instanceLimits(ctx context.Context) (int, int, error) {
+func (c *Client) instanceLimits(ctx context.Context) (int, int, mediaLimits, error) {
 	var in instance
 	resp, err := c.call(ctx, http.MethodGet, "/api/v2/instance", nil, "", &in)
 	if resp != nil && resp.Status == http.StatusNotFound {
 		_, err = c.call(ctx, http.MethodGet, "/api/v1/instance", nil, "", &in)
 	}
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, mediaLimits{}, err
+	}
+	ml := in.Configuration.MediaAttachments
+	ml.MaxAttachments = in.Configuration.Statuses.MaxMediaAttachments
+	if ml.ImageSizeLimit == 0 {
+		ml.ImageSizeLimit = in.UploadLimit
 	}
 	maxChars := in.Configuration.Statuses.MaxCharacters
 	if maxChars == 0 {
@@ -242,7 +287,7 @@ func (c *Client) instanceLimits(ctx context.Context) (int, int, error) {
 		c.logger.Warn("mastodon: instance does not state all status limits, using defaults for the missing ones",
 			"server", c.server, "max_characters", maxChars, "characters_reserved_per_url", urlLen)
 	}
-	return maxChars, urlLen, nil
+	return maxChars, urlLen, ml, nil
 }
 
 // Check verifies the access token and returns the account as "@acct".
@@ -310,11 +355,16 @@ func (c *Client) post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 	if lang == "" {
 		lang = c.opts.Language
 	}
+	ids, err := c.mediaIDs(ctx, p)
+	if err != nil {
+		return bot.Receipt{}, err
+	}
 	body := struct {
-		Status     string `json:"status"`
-		Visibility string `json:"visibility"`
-		Language   string `json:"language,omitempty"`
-	}{p.Text, c.opts.Visibility, lang}
+		Status     string   `json:"status"`
+		Visibility string   `json:"visibility"`
+		Language   string   `json:"language,omitempty"`
+		MediaIDs   []string `json:"media_ids,omitempty"`
+	}{p.Text, c.opts.Visibility, lang, ids}
 	var st status
 	if _, err := c.call(ctx, http.MethodPost, "/api/v1/statuses", body, p.Key, &st); err != nil {
 		return bot.Receipt{}, httpx.Wrap(err, "mastodon: post "+p.Key)
@@ -333,22 +383,31 @@ func (c *Client) post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 // call sends one request (in as JSON unless nil) and decodes a 2xx JSON
 // answer into out. Every error is classified; resp is the answer, if any.
 func (c *Client) call(ctx context.Context, method, path string, in any, idemKey string, out any) (*httpx.Response, error) {
-	h := http.Header{}
-	h.Set("Authorization", "Bearer "+c.opts.AccessToken)
-	h.Set("Accept", "application/json")
+	req := httpx.Request{Method: method, URL: c.server + path, Header: http.Header{}}
 	if idemKey != "" {
-		h.Set("Idempotency-Key", idemKey)
+		req.Header.Set("Idempotency-Key", idemKey)
 	}
-	req := httpx.Request{Method: method, URL: c.server + path, Header: h}
 	if in != nil {
 		req.JSON = in
 	}
+	return c.exchange(ctx, req, path, false, out)
+}
+
+// exchange sends req with the access token and decodes a 2xx JSON answer
+// into out; media says the call is about media, for the hints of errors.
+func (c *Client) exchange(ctx context.Context, req httpx.Request, path string, media bool, out any) (*httpx.Response, error) {
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	req.Header.Set("Authorization", "Bearer "+c.opts.AccessToken)
+	req.Header.Set("Accept", "application/json")
+	method := req.Method
 	resp, err := c.hx.Do(ctx, req)
 	if err != nil {
 		return resp, httpx.Wrap(err, method+" "+path)
 	}
 	if !resp.OK() {
-		return resp, c.hx.Classify(resp, statusError(resp.Status, c.hx.Text(resp.Body, errorMessage)))
+		return resp, c.hx.Classify(resp, statusError(resp.Status, c.hx.Text(resp.Body, errorMessage), media))
 	}
 	if resp.ReadErr != nil {
 		// The status may exist: the retry carries the same Idempotency-Key.
@@ -363,17 +422,21 @@ func (c *Client) call(ctx context.Context, method, path string, in any, idemKey 
 }
 
 // statusError words a non-2xx answer, with what to do about it.
-func statusError(status int, msg string) error {
+func statusError(status int, msg string, media bool) error {
 	s := fmt.Sprintf("HTTP %d", status)
 	if msg != "" {
 		s += ": " + msg
 	}
-	switch status {
-	case http.StatusUnauthorized:
+	switch {
+	case status == http.StatusUnauthorized:
 		s += ": the access token is not accepted; set a valid access_token for this server"
-	case http.StatusForbidden:
+	case status == http.StatusForbidden && media:
+		s += ": the access token may not upload media; it needs the write:media scope (or write) and an active account"
+	case status == http.StatusForbidden:
 		s += ": the access token may not post; it needs the write:statuses scope and an active account"
-	case http.StatusUnprocessableEntity:
+	case status == http.StatusUnprocessableEntity && media:
+		s += ": the server refused the image"
+	case status == http.StatusUnprocessableEntity:
 		s += ": the server refused the status"
 	}
 	return errors.New(s)

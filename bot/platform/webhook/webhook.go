@@ -19,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/media"
+	"github.com/lumohanke/lumobot/bot/platform/internal/attach"
 	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
 	"github.com/lumohanke/lumobot/bot/platform/internal/weburl"
 )
@@ -49,7 +51,38 @@ type Data struct {
 	Link   string    // the post's main link, if any
 	Due    time.Time // when the post fell due
 	Target string    // the target's name
+	// Images are the post's pictures. A webhook uploads nothing: a
+	// receiver can show an image only by its URL.
+	Images []Image
 }
+
+// Image is one of the post's pictures as the body template sees it;
+// {{json .Images}} writes them as a JSON array of {"url","alt","name"}.
+type Image struct {
+	URL  string `json:"url"`  // the source when it is an http(s) URL; "" for a file
+	Alt  string `json:"alt"`  // the text alternative
+	Name string `json:"name"` // the source's base name
+}
+
+// images is p's pictures for the template.
+func images(p bot.Post) []Image {
+	var out []Image
+	for _, im := range p.Images {
+		img := Image{Alt: im.Alt, Name: attach.Name(im.Source)}
+		if attach.IsURL(im.Source) {
+			img.URL = im.Source
+		}
+		out = append(out, img)
+	}
+	return out
+}
+
+// MediaLimits is zero: a webhook takes no uploads, and a receiver's own
+// limits are unknown.
+func (c *Client) MediaLimits(context.Context) media.Limits { return media.Limits{} }
+
+// AltLimit is 0: no limit known.
+func (c *Client) AltLimit(context.Context) int { return 0 }
 
 // Client posts to one webhook.
 type Client struct {
@@ -108,7 +141,8 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 		return nil, fmt.Errorf("webhook: body: %w", err)
 	}
 	sample := Data{Text: `Muistutus: "LUMO" ke 5.5.2021 klo 13.30–15.00 #LUMOhanke`, Key: "reminder:sample:1d",
-		Kind: bot.KindReminder, Link: "https://example.fi/lumo", Due: time.Date(2021, 5, 4, 9, 0, 0, 0, time.UTC), Target: "webhook"}
+		Kind: bot.KindReminder, Link: "https://example.fi/lumo", Due: time.Date(2021, 5, 4, 9, 0, 0, 0, time.UTC), Target: "webhook",
+		Images: []Image{{URL: "https://example.fi/kuvat/lumo-ilta.jpg", Alt: `Oppilaita "LUMO"-illassa`, Name: "lumo-ilta.jpg"}}}
 	if _, err := c.render(sample); err != nil {
 		return nil, fmt.Errorf("webhook: body: %w", err)
 	}
@@ -147,7 +181,7 @@ func (c *Client) Post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 }
 
 func (c *Client) post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
-	body, err := c.render(Data{Text: p.Text, Key: p.Key, Kind: p.Kind, Link: p.Link, Due: p.Due, Target: p.Target})
+	body, err := c.render(Data{Text: p.Text, Key: p.Key, Kind: p.Kind, Link: p.Link, Due: p.Due, Target: p.Target, Images: images(p)})
 	if err != nil {
 		return bot.Receipt{}, bot.Permanent(fmt.Errorf("webhook: %s: %w", p.Key, err))
 	}

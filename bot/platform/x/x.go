@@ -22,6 +22,8 @@ import (
 	"github.com/dghubble/oauth1"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/media"
+	"github.com/lumohanke/lumobot/bot/platform/internal/attach"
 	"github.com/lumohanke/lumobot/bot/platform/internal/httpx"
 	"github.com/lumohanke/lumobot/bot/platform/internal/weburl"
 	"github.com/lumohanke/lumobot/bot/render"
@@ -46,6 +48,14 @@ type Options struct {
 	Count func(string) int
 	// Now is the clock, for Quota and rate-limit resets. Required.
 	Now func() time.Time
+
+	// Media loads a post's images (files or URLs); needed for posts with
+	// images, which fail without it.
+	Media media.Loader
+	// Cache keeps uploaded media ids (the state's key/value table) so that
+	// a retry of a delivery posts with the media its first attempt
+	// uploaded, while X keeps them. Nil: every attempt uploads.
+	Cache Cache
 }
 
 // Client posts to one X account.
@@ -56,6 +66,8 @@ type Client struct {
 	logger *slog.Logger
 	count  func(string) int
 	now    func() time.Time
+	media  media.Loader
+	cache  attach.Cache
 
 	mu    sync.Mutex
 	quota Quota
@@ -118,7 +130,10 @@ func New(opts Options, logger *slog.Logger, client *http.Client) (*Client, error
 		pw, _ := api.User.Password()
 		red.Add(api.User.Username(), pw)
 	}
-	c := &Client{api: api, redact: red, logger: logger, count: opts.Count, now: opts.Now}
+	c := &Client{api: api, redact: red, logger: logger, count: opts.Count, now: opts.Now, media: opts.Media}
+	if opts.Cache != nil {
+		c.cache = attach.Cache{Platform: "x", Store: opts.Cache, Logger: logger}
+	}
 	c.hx = httpx.New(&hc, httpx.Options{MaxText: 300, Redact: red, Now: opts.Now, Reset: resetAt})
 	if c.count == nil {
 		c.count = utf8.RuneCountInString
@@ -155,9 +170,20 @@ func (c *Client) post(ctx context.Context, p bot.Post) (bot.Receipt, error) {
 		// spend a request (and, on paid plans, money) on a 429.
 		return bot.Receipt{}, bot.RetryAt(fmt.Errorf("x: post limit reached, as x reported; it resets at %s", at.UTC().Format(time.RFC3339)), at)
 	}
+	ids, err := c.mediaIDs(ctx, p)
+	if err != nil {
+		return bot.Receipt{}, err
+	}
+	type mediaIDs struct {
+		MediaIDs []string `json:"media_ids"`
+	}
 	body := struct {
-		Text string `json:"text"`
-	}{p.Text}
+		Text  string    `json:"text"`
+		Media *mediaIDs `json:"media,omitempty"`
+	}{Text: p.Text}
+	if len(ids) > 0 {
+		body.Media = &mediaIDs{ids}
+	}
 	resp, err := c.do(ctx, http.MethodPost, "/2/tweets", body)
 	if err != nil {
 		return bot.Receipt{}, err
@@ -211,16 +237,26 @@ func (c *Client) check(ctx context.Context) (string, error) {
 }
 
 // do sends one signed request (body as JSON unless nil) and reads the
-// answer, recording the limits it reports. Failures without an answer to
-// judge come back classified, with the URL reduced to scheme and host.
+// answer; see send.
 func (c *Client) do(ctx context.Context, method, path string, body any) (*httpx.Response, error) {
 	req := httpx.Request{Method: method, URL: c.api.JoinPath(path).String()}
 	if body != nil {
 		req.JSON = body
 	}
+	return c.send(ctx, req, path)
+}
+
+// send sends one signed request and reads the answer, recording the limits
+// it reports, except for the media endpoints: their windows are their own,
+// and Quota is about posting. Failures without an answer to judge come back
+// classified, with the URL reduced to scheme and host.
+func (c *Client) send(ctx context.Context, req httpx.Request, path string) (*httpx.Response, error) {
+	method := req.Method
 	resp, err := c.hx.Do(ctx, req)
 	if resp != nil {
-		c.record(resp.Header)
+		if !strings.HasPrefix(path, "/2/media/") {
+			c.record(resp.Header)
+		}
 		c.logger.Debug("x answered", "method", method, "path", path, "status", resp.Status,
 			"remaining", resp.Header.Get("x-rate-limit-remaining"),
 			"day_remaining", resp.Header.Get("x-user-limit-24hour-remaining"))
