@@ -8,8 +8,10 @@ import (
 
 	"github.com/lumohanke/lumobot/bot"
 	"github.com/lumohanke/lumobot/bot/media"
+	"github.com/lumohanke/lumobot/bot/platform/bluesky"
 	"github.com/lumohanke/lumobot/config"
 	"github.com/lumohanke/lumobot/feeds"
+	"github.com/lumohanke/lumobot/feeds/page"
 )
 
 // mediaLimiter is a platform client that knows what its platform takes of
@@ -136,4 +138,39 @@ func imageLoader(f *feeds.Fetcher) media.Loader {
 		resp, err := f.Fetch(ctx, feeds.Request{URL: u, Timeout: imageTimeout, MaxBytes: maxImageBytes, PublicOnly: true})
 		return resp.Body, err
 	}, maxImageBytes)
+}
+
+// cardTimeout and cardBytes bound reading a link's page for its card: the
+// head is all a card needs, and a slow page must not hold the post long.
+const (
+	cardTimeout = 10 * time.Second
+	cardBytes   = 5 << 20
+)
+
+// pageCards reads Bluesky link cards with feeds/page through the guarded
+// fetcher, on public addresses only: the link comes from content.
+type pageCards struct{ f *feeds.Fetcher }
+
+func (c pageCards) Read(ctx context.Context, u string) (bluesky.Card, error) {
+	r := page.Reader{Fetch: func(ctx context.Context, u string) ([]byte, string, string, error) {
+		resp, err := c.f.Fetch(ctx, feeds.Request{URL: u, Timeout: cardTimeout, MaxBytes: cardBytes, PublicOnly: true})
+		return resp.Body, resp.ContentType, resp.FinalURL, err
+	}}
+	card, err := r.Read(ctx, u)
+	return bluesky.Card{Title: card.Title, Description: card.Description, Image: card.Image}, err
+}
+
+// altLimiter is a client that knows its platform's alt text limit.
+type altLimiter interface {
+	AltLimit(ctx context.Context) int
+}
+
+// instanceAltLimit is a Mastodon target's instance's description_limit as
+// the state knows it (config checks the default 1500; an instance may
+// take less); 0 for other targets, whose limits config checks.
+func instanceAltLimit(ctx context.Context, t bot.Target) int {
+	if al, ok := t.Poster.(altLimiter); ok && t.Type == config.TypeMastodon {
+		return al.AltLimit(ctx)
+	}
+	return 0
 }

@@ -298,6 +298,10 @@ func previewImages(ctx context.Context, memo *imageMemo, t bot.Target, p bot.Pos
 		if !uploads {
 			continue
 		}
+		if max := instanceAltLimit(ctx, t); max > 0 && utf8.RuneCountInString(im.Alt) > max {
+			out[i].Error = fmt.Sprintf("alt text of %d characters, more than this instance takes (%d)", utf8.RuneCountInString(im.Alt), max)
+			continue
+		}
 		if f := memo.fit(ctx, im.Source, l); f.Err != nil {
 			out[i].Error = f.Err.Error()
 		} else {

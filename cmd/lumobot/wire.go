@@ -62,6 +62,8 @@ type built struct {
 func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env) ([]built, error) {
 	var out []built
 	var problems []string
+	fetcher := &feeds.Fetcher{UserAgent: userAgent()}
+	loader := imageLoader(fetcher)
 	for i, tc := range cfg.Targets {
 		client := &http.Client{Timeout: tc.RequestTimeout}
 		tlog := log.With("target", tc.Name)
@@ -85,10 +87,14 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 			}
 		case config.TypeX:
 			var c *x.Client
+			var cache x.Cache
+			if st != nil {
+				cache = st
+			}
 			c, err = x.New(x.Options{
 				APIURL: tc.APIURL, ConsumerKey: tc.ConsumerKey, ConsumerSecret: tc.ConsumerSecret,
 				AccessToken: tc.AccessToken, AccessTokenSecret: tc.AccessTokenSecret,
-				Count: render.XLength, Now: env.Now,
+				Count: render.XLength, Now: env.Now, Media: loader, Cache: cache,
 			}, tlog, client)
 			if c != nil {
 				poster, counter, check = c, c, c
@@ -102,6 +108,7 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 			c, err = mastodon.New(mastodon.Options{
 				Server: tc.Server, AccessToken: tc.AccessToken, Visibility: tc.Visibility,
 				Language: cfg.Language, Count: render.MastodonLength, Now: env.Now, Cache: cache,
+				Media: loader,
 			}, tlog, client)
 			if c != nil {
 				poster, counter, check = c, c, c
@@ -115,6 +122,7 @@ func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env
 			c, err = bluesky.New(bluesky.Options{
 				Service: tc.Service, Handle: tc.Handle, AppPassword: tc.AppPassword,
 				Language: cfg.Language, Sessions: sessions, Link: tc.LinkCard, Now: env.Now,
+				Media: loader, Cards: pageCards{fetcher},
 			}, tlog, client)
 			if c != nil {
 				poster, counter, check = c, c, c

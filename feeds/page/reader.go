@@ -20,7 +20,9 @@ type Reader struct {
 	// Fetch gets a page's body and Content-Type. It is where the limits
 	// are: timeouts, a size cap, the User-Agent, the refusal of internal
 	// addresses. Its error should name the URL (feeds.Fetcher's does).
-	Fetch func(ctx context.Context, url string) (body []byte, contentType string, err error)
+	// finalURL is the page's address after redirects, against which its
+	// relative links are read; "" means url.
+	Fetch func(ctx context.Context, url string) (body []byte, contentType, finalURL string, err error)
 }
 
 // Read fetches pageURL, which must be an absolute http(s) URL (nothing
@@ -37,14 +39,17 @@ func (r Reader) Read(ctx context.Context, pageURL string) (Card, error) {
 	if r.Fetch == nil {
 		return Card{}, errors.New("link card: page.Reader has no Fetch")
 	}
-	body, contentType, err := r.Fetch(ctx, pageURL)
+	body, contentType, final, err := r.Fetch(ctx, pageURL)
 	if err != nil {
 		return Card{}, fmt.Errorf("link card: %w", err)
 	}
 	if err := checkHTML(body, contentType); err != nil {
 		return Card{}, fmt.Errorf("link card of %s: %w", name, err)
 	}
-	return Parse(body, contentType, pageURL), nil
+	if webURL(nil, final) == nil {
+		final = pageURL
+	}
+	return Parse(body, contentType, final), nil
 }
 
 func checkHTML(body []byte, contentType string) error {

@@ -56,12 +56,12 @@ func TestReaderRead(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fetched := false
-			r := Reader{Fetch: func(ctx context.Context, url string) ([]byte, string, error) {
+			r := Reader{Fetch: func(ctx context.Context, url string) ([]byte, string, string, error) {
 				fetched = true
 				if url != tt.url {
 					t.Errorf("fetched %q, want %q", url, tt.url)
 				}
-				return tt.body, tt.contentType, tt.fetchErr
+				return tt.body, tt.contentType, "", tt.fetchErr
 			}}
 			got, err := r.Read(context.Background(), tt.url)
 			if fetched == tt.notFetched {
@@ -112,6 +112,11 @@ func TestReaderThroughFetcher(t *testing.T) {
 		case "/sivu":
 			w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
 			_, _ = w.Write([]byte(`<head><title>P` + "\xe4\xe4" + `kaupunkiseutu</title><meta property="og:image" content="k.jpg"></head>`))
+		case "/vanha":
+			http.Redirect(w, r, "/uusi/sivu", http.StatusMovedPermanently)
+		case "/uusi/sivu":
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte(`<head><meta property="og:title" content="Siirretty"><meta property="og:image" content="kuva.jpg"></head>`))
 		case "/iso":
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = w.Write([]byte("<head><title>" + strings.Repeat("x", 4096) + "</title></head>"))
@@ -124,9 +129,9 @@ func TestReaderThroughFetcher(t *testing.T) {
 	}))
 	defer srv.Close()
 	f := &feeds.Fetcher{UserAgent: "lumobot-test/1"}
-	r := Reader{Fetch: func(ctx context.Context, url string) ([]byte, string, error) {
+	r := Reader{Fetch: func(ctx context.Context, url string) ([]byte, string, string, error) {
 		resp, err := f.Fetch(ctx, feeds.Request{URL: url, Timeout: 5 * time.Second, MaxBytes: 1024})
-		return resp.Body, resp.ContentType, err
+		return resp.Body, resp.ContentType, resp.FinalURL, err
 	}}
 	ctx := context.Background()
 
@@ -139,6 +144,10 @@ func TestReaderThroughFetcher(t *testing.T) {
 	}
 	if userAgent != "lumobot-test/1" {
 		t.Errorf("User-Agent %q", userAgent)
+	}
+	// A relative image is read against the page after its redirects.
+	if got, err := r.Read(ctx, srv.URL+"/vanha"); err != nil || got.Image != srv.URL+"/uusi/kuva.jpg" {
+		t.Errorf("redirected page: %#v, %v", got, err)
 	}
 	if _, err := r.Read(ctx, srv.URL+"/kuva.png"); !errors.Is(err, ErrNotHTML) {
 		t.Errorf("an image: %v", err)

@@ -41,6 +41,7 @@ import (
 	"github.com/lumohanke/lumobot/bot/media"
 	"github.com/lumohanke/lumobot/bot/platform/platformtest"
 	"github.com/lumohanke/lumobot/bot/render"
+	"github.com/lumohanke/lumobot/feeds/page"
 )
 
 // pdsInfo is the JSON line run.sh prints.
@@ -736,7 +737,7 @@ func TestPDS(t *testing.T) {
 	mediaClient := func(t *testing.T, files map[string][]byte) *Client {
 		t.Helper()
 		c, err := New(Options{Service: info.URL, Handle: info.Handle, AppPassword: info.AppPassword,
-			Language: "fi", Link: true, Now: time.Now, Media: netLoader{files}, Cards: NewPageCards(nil)},
+			Language: "fi", Link: true, Now: time.Now, Media: netLoader{files}, Cards: pageCards{}},
 			slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
 			&http.Client{Timeout: 30 * time.Second})
 		if err != nil {
@@ -905,4 +906,30 @@ func (l netLoader) Load(ctx context.Context, source string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: HTTP %d", source, resp.StatusCode)
 	}
 	return io.ReadAll(resp.Body)
+}
+
+// pageCards reads cards as cmd does, with feeds/page, but over a plain
+// client: the test's page is on loopback, which lumobot's guarded fetcher
+// refuses for links from content.
+type pageCards struct{}
+
+func (pageCards) Read(ctx context.Context, u string) (Card, error) {
+	r := page.Reader{Fetch: func(ctx context.Context, u string) ([]byte, string, string, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, "", "", err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, "", "", err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, "", "", fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return body, resp.Header.Get("Content-Type"), resp.Request.URL.String(), err
+	}}
+	c, err := r.Read(ctx, u)
+	return Card{Title: c.Title, Description: c.Description, Image: c.Image}, err
 }
