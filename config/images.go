@@ -8,6 +8,7 @@ import (
 	_ "image/png"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -80,6 +81,9 @@ func (c *Config) validateImages(p *problems, key string, imgs []Image) {
 			p.add(k, "give path (a file) or url, not both")
 		case im.Path != "":
 			im.Source = c.Path(im.Path)
+			if abs, err := filepath.Abs(im.Source); err == nil {
+				im.Source = abs // the loader takes absolute paths only
+			}
 			c.probeImage(p, k+".path", im)
 		case im.URL != "":
 			u, err := url.Parse(im.URL)

@@ -42,6 +42,7 @@ const (
 type dlvPost struct {
 	ID, Key, Text string
 	At            time.Time
+	Media         []dlvMedia // the images attached (media_fake_test.go)
 }
 
 // dlvReq is one request a fake platform received.
@@ -80,7 +81,9 @@ type dlvFake struct {
 
 	tweets []dlvPost // X, in creation order
 
-	records     map[string]string // Bluesky rkey → text
+	media       mediaState
+	recordMedia map[string][]dlvMedia // Bluesky rkey → images of the record
+	records     map[string]string     // Bluesky rkey → text
 	recordOrder []string
 	recordAt    map[string]time.Time // rkey → first written
 	access      map[string]time.Time // access token → issued
@@ -93,7 +96,7 @@ type dlvFake struct {
 
 func newDlvFake(t *testing.T, seed uint64) (*dlvFake, *httptest.Server) {
 	f := &dlvFake{t: t, rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), idem: map[string]int{},
-		records: map[string]string{}, recordAt: map[string]time.Time{}, access: map[string]time.Time{}, refresh: map[string]bool{}}
+		records: map[string]string{}, recordMedia: map[string][]dlvMedia{}, recordAt: map[string]time.Time{}, access: map[string]time.Time{}, refresh: map[string]bool{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -135,7 +138,7 @@ func (f *dlvFake) Posts() map[string][]dlvPost {
 		"x":        append([]dlvPost(nil), f.tweets...),
 	}
 	for _, rkey := range f.recordOrder {
-		out["bluesky"] = append(out["bluesky"], dlvPost{ID: rkey, Key: rkey, Text: f.records[rkey], At: f.recordAt[rkey]})
+		out["bluesky"] = append(out["bluesky"], dlvPost{ID: rkey, Key: rkey, Text: f.records[rkey], At: f.recordAt[rkey], Media: f.recordMedia[rkey]})
 	}
 	return out
 }
@@ -199,15 +202,24 @@ func (f *dlvFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (f *dlvFake) handle(platform string, r *http.Request, body []byte) (int, string, string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if status, answer, outcome, ok := f.handleMedia(r, body); ok {
+		return status, answer, outcome
+	}
 	switch {
 	case r.Method == http.MethodGet && (r.URL.Path == "/api/v2/instance" || r.URL.Path == "/api/v1/instance"):
-		return 200, `{"domain":"mastodon.test","configuration":{"statuses":{"max_characters":500,"max_media_attachments":4,"characters_reserved_per_url":23}}}`, "ok"
+		limit := f.media.MastodonImageLimit
+		if limit == 0 {
+			limit = 16 << 20
+		}
+		return 200, fmt.Sprintf(`{"domain":"mastodon.test","configuration":{"statuses":{"max_characters":500,"max_media_attachments":4,"characters_reserved_per_url":23},`+
+			`"media_attachments":{"supported_mime_types":["image/jpeg","image/png","image/gif","image/webp"],"image_size_limit":%d,"image_matrix_limit":33177600,"description_limit":1500}}}`, limit), "ok"
 	case r.Method == http.MethodPost && r.URL.Path == "/api/v1/statuses":
 		if r.Header.Get("Authorization") != "Bearer mastodon-token" {
 			return 401, `{"error":"The access token is invalid"}`, "401"
 		}
 		var in struct {
-			Status string `json:"status"`
+			Status   string   `json:"status"`
+			MediaIDs []string `json:"media_ids"`
 		}
 		if err := json.Unmarshal(body, &in); err != nil || in.Status == "" {
 			return 422, `{"error":"Validation failed: Text can't be blank"}`, "422"
@@ -216,7 +228,16 @@ func (f *dlvFake) handle(platform string, r *http.Request, body []byte) (int, st
 		if i, ok := f.idem[key]; ok && key != "" && !f.IgnoreIdempotency {
 			return 200, f.statusJSON(f.statuses[i]), "ok-idem"
 		}
-		p := dlvPost{ID: strconv.Itoa(110000000 + len(f.statuses)), Key: key, Text: in.Status, At: time.Now()}
+		for _, id := range in.MediaIDs {
+			if md := f.media.uploads[id]; md != nil && md.polls < 2 {
+				return 422, `{"error":"Cannot attach files that have not finished processing. Try again in a moment!"}`, "422"
+			}
+		}
+		media, err := f.attached(in.MediaIDs, nil)
+		if err != nil {
+			return 422, `{"error":"Validation failed: media not found"}`, "422"
+		}
+		p := dlvPost{ID: strconv.Itoa(110000000 + len(f.statuses)), Key: key, Text: in.Status, At: time.Now(), Media: media}
 		f.statuses = append(f.statuses, p)
 		f.idem[key] = len(f.statuses) - 1
 		return 200, f.statusJSON(p), "ok"
@@ -225,17 +246,24 @@ func (f *dlvFake) handle(platform string, r *http.Request, body []byte) (int, st
 			return 401, `{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}`, "401"
 		}
 		var in struct {
-			Text string `json:"text"`
+			Text  string `json:"text"`
+			Media struct {
+				MediaIDs []string `json:"media_ids"`
+			} `json:"media"`
 		}
 		if err := json.Unmarshal(body, &in); err != nil || in.Text == "" {
 			return 400, `{"title":"Invalid Request","detail":"One or more parameters to your request was invalid."}`, "400"
+		}
+		media, err := f.attached(in.Media.MediaIDs, nil)
+		if err != nil {
+			return 400, `{"errors":[{"parameters":{"media.media_ids":["0"]},"message":"Your media IDs are invalid."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}`, "400"
 		}
 		for _, tw := range f.tweets {
 			if tw.Text == in.Text {
 				return 403, `{"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403}`, "dup"
 			}
 		}
-		p := dlvPost{ID: strconv.Itoa(1790000000000000000 + len(f.tweets)), Text: in.Text, At: time.Now()}
+		p := dlvPost{ID: strconv.Itoa(1790000000000000000 + len(f.tweets)), Text: in.Text, At: time.Now(), Media: media}
 		f.tweets = append(f.tweets, p)
 		b, _ := json.Marshal(map[string]any{"data": map[string]any{"id": p.ID, "text": p.Text, "edit_history_tweet_ids": []string{p.ID}}})
 		return 201, string(b), "ok"
@@ -270,17 +298,45 @@ func (f *dlvFake) handle(platform string, r *http.Request, body []byte) (int, st
 				Type      string `json:"$type"`
 				Text      string `json:"text"`
 				CreatedAt string `json:"createdAt"`
+				Embed     *struct {
+					Type   string `json:"$type"`
+					Images []struct {
+						Image struct {
+							Ref struct {
+								Link string `json:"$link"`
+							} `json:"ref"`
+						} `json:"image"`
+						Alt         string `json:"alt"`
+						AspectRatio struct{ Width, Height int }
+					} `json:"images"`
+				} `json:"embed"`
 			}
 		}
 		if err := json.Unmarshal(body, &in); err != nil || in.Repo != dlvDID || in.Collection != "app.bsky.feed.post" ||
 			len(in.Rkey) != 13 || in.Record.Type != "app.bsky.feed.post" || in.Record.CreatedAt == "" {
 			return 400, `{"error":"InvalidRequest","message":"Invalid record"}`, "400"
 		}
+		var ids, alts []string
+		var ratios [][2]int
+		if e := in.Record.Embed; e != nil && e.Type == "app.bsky.embed.images" {
+			for _, im := range e.Images {
+				ids, alts = append(ids, im.Image.Ref.Link), append(alts, im.Alt)
+				ratios = append(ratios, [2]int{im.AspectRatio.Width, im.AspectRatio.Height})
+			}
+		}
+		media, err := f.attached(ids, alts)
+		if err != nil {
+			return 400, `{"error":"InvalidRequest","message":"Could not find blob"}`, "400"
+		}
+		for i := range media {
+			media[i].AspectW, media[i].AspectH = ratios[i][0], ratios[i][1]
+		}
 		if _, ok := f.records[in.Rkey]; !ok {
 			f.recordOrder = append(f.recordOrder, in.Rkey)
 			f.recordAt[in.Rkey] = time.Now()
 		}
 		f.records[in.Rkey] = in.Record.Text // putRecord overwrites
+		f.recordMedia[in.Rkey] = media
 		return 200, fmt.Sprintf(`{"uri":"at://%s/app.bsky.feed.post/%s","cid":"bafyreifake%d","commit":{"cid":"bafyreic","rev":"3l"},"validationStatus":"valid"}`,
 			dlvDID, in.Rkey, len(f.records)), "ok"
 	}
