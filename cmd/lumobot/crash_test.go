@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/lumohanke/lumobot/bot"
+	"github.com/lumohanke/lumobot/bot/media/mediatest"
 	"github.com/lumohanke/lumobot/bot/platform/bluesky"
 	"github.com/lumohanke/lumobot/bot/store"
 )
@@ -543,6 +544,9 @@ func TestCrashLoopNoLostNoDoubled(t *testing.T) {
 	t.Cleanup(fsrv.Close)
 
 	dir := t.TempDir()
+	// One announcement carries a photo with EXIF: it must reach every
+	// platform once, with its image, never as text alone.
+	dlvWrite(t, filepath.Join(dir, "kuva.jpg"), string(mediatest.WithEXIF(mediatest.Photo(1200, 800, int64(seed)), 1)))
 	loc, _ := time.LoadLocation("Europe/Helsinki")
 	// The announcements fall due during the crash loop, often while the
 	// daemon is down (an announcement due before the state's first run is
@@ -570,6 +574,9 @@ announcements:
     text: "Systeemisen lastensuojelun koulutus Äänekoskella"
     link: https://lumo.example/koulutus
     at: %s
+    images:
+      - path: kuva.jpg
+        alt: "Kouluttaja ja osallistujat pöydän ääressä"
   - id: nuoren-aani
     text: "NUOREN ÄÄNI lastensuojelussa 10.6.2021 klo 12–14"
     at: %s
@@ -724,6 +731,23 @@ http:
 			}
 			if n := byText[d.Text]; n != 1 {
 				t.Errorf("%s: %s (%q) posted %d times, want exactly once", target, key, d.Text, n)
+			}
+			for _, p := range posts[target] {
+				if p.Text != d.Text {
+					continue
+				}
+				wantImages := 0
+				if key == "announcement:koulutus:once" {
+					wantImages = 1
+				}
+				if len(p.Media) != wantImages {
+					t.Errorf("%s: %s went out with %d images, want %d", target, key, len(p.Media), wantImages)
+				}
+				for _, m := range p.Media {
+					if m.Alt != "Kouluttaja ja osallistujat pöydän ääressä" || len(m.Leaked) > 0 {
+						t.Errorf("%s: %s image: alt %q, metadata %v", target, key, m.Alt, m.Leaked)
+					}
+				}
 			}
 			switch target {
 			case "mastodon":
