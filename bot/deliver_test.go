@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -535,5 +536,39 @@ func TestDeliverPaused(t *testing.T) {
 	r.deliver(tg)
 	if p.n() != 1 || r.status("a", "k").Status != bot.StatusSent {
 		t.Errorf("resumed: %d posts", p.n())
+	}
+}
+
+// The platform gets the post's images as the outbox froze them at the
+// first attempt (an edit after it does not reach a retry), and the
+// target's on_image_error at each attempt.
+func TestDeliverImagesFrozenAndTextOnly(t *testing.T) {
+	r := newRig(t, nil)
+	p := &poster{script: []error{bot.Retryable(errors.New("503"))}}
+	photo := []bot.Image{{Source: "/kuvat/a.jpg", Alt: "Kuva A"}}
+	post := bot.Post{Key: "k", Kind: bot.KindAnnouncement, Target: "a", Due: r.clock.Now(), Text: "teksti", Images: photo}
+	if err := r.st.Enqueue(r.ctx, []bot.Post{post}, r.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tg := r.target("a", p)
+	tg.TextOnly = true
+	r.deliver(tg)
+	post.Images = []bot.Image{{Source: "/kuvat/b.jpg", Alt: "Kuva B"}}
+	if err := r.st.Enqueue(r.ctx, []bot.Post{post}, r.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Add(time.Minute)
+	tg.TextOnly = false
+	r.deliver(tg)
+	if len(p.calls) != 2 {
+		t.Fatalf("%d calls, want 2", len(p.calls))
+	}
+	for i, c := range p.calls {
+		if !reflect.DeepEqual(c.Images, photo) {
+			t.Errorf("attempt %d: images %+v, want the first attempt's %+v", i+1, c.Images, photo)
+		}
+	}
+	if !p.calls[0].TextOnly || p.calls[1].TextOnly {
+		t.Errorf("TextOnly per attempt = %v, %v; want the target's at each: true, false", p.calls[0].TextOnly, p.calls[1].TextOnly)
 	}
 }

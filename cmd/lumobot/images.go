@@ -174,3 +174,51 @@ func instanceAltLimit(ctx context.Context, t bot.Target) int {
 	}
 	return 0
 }
+
+// thumbSide is the longest side of a status page thumbnail, in pixels.
+const thumbSide = 160
+
+// thumbCacheSize bounds the thumbnails kept in memory.
+const thumbCacheSize = 256
+
+// thumbnails makes the status page's thumbnails: each source loaded and
+// shrunk once, at most thumbCacheSize kept (the oldest made go first).
+type thumbnails struct {
+	load  media.Loader
+	mu    sync.Mutex
+	made  map[string][]byte
+	order []string
+}
+
+func newThumbnails(load media.Loader) *thumbnails {
+	return &thumbnails{load: load, made: map[string][]byte{}}
+}
+
+// Thumb is a JPEG of source at most thumbSide pixels a side.
+func (th *thumbnails) Thumb(ctx context.Context, source string) ([]byte, error) {
+	th.mu.Lock()
+	b, ok := th.made[source]
+	th.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	orig, err := th.load.Load(ctx, source)
+	if err != nil {
+		return nil, err
+	}
+	img, err := media.Thumb(orig, thumbSide)
+	if err != nil {
+		return nil, err
+	}
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	if _, ok := th.made[source]; !ok {
+		th.made[source] = img.Data
+		th.order = append(th.order, source)
+		if len(th.order) > thumbCacheSize {
+			delete(th.made, th.order[0])
+			th.order = th.order[1:]
+		}
+	}
+	return img.Data, nil
+}
