@@ -129,6 +129,14 @@ func (c *ConfigStatus) Rejected(err error, at time.Time) {
 	c.view.ReloadError, c.view.ReloadErrorAt = err.Error(), at
 }
 
+// NotRunning records that file was refused at at and that no version of
+// its project runs (it never loaded); a later Loaded ends it.
+func (c *ConfigStatus) NotRunning(file string, err error, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.view = ConfigView{File: file, ReloadError: err.Error(), ReloadErrorAt: at, NotRunning: true}
+}
+
 // View returns what is recorded.
 func (c *ConfigStatus) View() ConfigView {
 	c.mu.Lock()

@@ -70,11 +70,14 @@ var (
 // nameRe is what config accepts as a project name (config.ProjectName).
 var nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
-// Wrap returns project's view of st. The empty name is the unnamed project
-// of a single config file: nothing is prefixed and every row is its own,
-// so a state written before projects existed reads as it did. Any other
-// name must be a valid project name (config checked it when it loaded the
-// project's file); a wrong one panics, as a wiring mistake.
+// Wrap returns project's view of st. The empty name is the unnamed
+// project: its names are stored as they are, so a state written before
+// projects existed (one config file) reads as it did; its reads leave out
+// the rows of named projects, so it can also share a state with them (the
+// project that a state of one config file was moved into a directory
+// with). Any other name must be a valid project name (config checked it
+// when it loaded the project's file); a wrong one panics, as a wiring
+// mistake.
 func Wrap(st Backend, project string) *Store {
 	if st == nil {
 		panic("project: Wrap of a nil store")
@@ -124,10 +127,12 @@ func (s *Store) in(name string) string {
 }
 
 // own reports whether a stored name is this project's, and returns it
-// without the prefix.
+// without the prefix. The unnamed project's names are those without any
+// project's prefix.
 func (s *Store) own(stored string) (string, bool) {
 	if s.prefix == "" {
-		return stored, true
+		p, _ := Split(stored)
+		return stored, p == ""
 	}
 	return strings.CutPrefix(stored, s.prefix)
 }
@@ -258,9 +263,8 @@ func (s *Store) Put(ctx context.Context, key string, value []byte) error {
 // of the project's are found or it has no more: a quiet project beside a
 // busy one costs a longer read, never a shorter list.
 func (s *Store) Recent(ctx context.Context, n int) ([]bot.Delivery, error) {
-	if s.prefix == "" || n <= 0 {
-		ds, err := s.st.Recent(ctx, n)
-		return s.out(ds), err
+	if n <= 0 {
+		return s.st.Recent(ctx, n)
 	}
 	for ask := n; ; ask *= 2 {
 		all, err := s.st.Recent(ctx, ask)
@@ -289,8 +293,8 @@ const maxInt = int(^uint(0) >> 1)
 // status.
 func (s *Store) Counts(ctx context.Context) (map[string]map[bot.Status]int, error) {
 	all, err := s.st.Counts(ctx)
-	if err != nil || s.prefix == "" {
-		return all, err
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]map[bot.Status]int{}
 	for target, byStatus := range all {

@@ -136,22 +136,9 @@ func TestConformanceSQLite(t *testing.T) {
 			storetest.Run(t, backend(tc.project, sqliteShared(tc.o), store.ErrNotFound, store.ErrEnded))
 		})
 	}
-	// The unnamed project of a single config file sees the whole state:
-	// here it shares it with no one.
+	// The unnamed project (a state of one config file) beside a named one.
 	t.Run("unnamed", func(t *testing.T) {
-		storetest.Run(t, storetest.Backend{
-			ErrNotFound: store.ErrNotFound, ErrEnded: store.ErrEnded,
-			New: func(t *testing.T) storetest.State {
-				open := sqliteShared(store.Options{Now: now})(t)
-				return storetest.State{Open: func() (storetest.Store, error) {
-					st, err := open()
-					if err != nil {
-						return nil, err
-					}
-					return owned{project.Wrap(st, ""), st.(*store.Store)}, nil
-				}}
-			},
-		})
+		storetest.Run(t, backend("", sqliteShared(store.Options{Now: now}), store.ErrNotFound, store.ErrEnded))
 	})
 }
 
@@ -194,19 +181,31 @@ func pgShared(t *testing.T) func() (project.Backend, error) {
 }
 
 func TestConformancePostgres(t *testing.T) {
-	storetest.Run(t, backend("lumo", pgShared, pgstore.ErrNotFound, pgstore.ErrEnded))
+	t.Run("lumo", func(t *testing.T) {
+		storetest.Run(t, backend("lumo", pgShared, pgstore.ErrNotFound, pgstore.ErrEnded))
+	})
+	t.Run("unnamed", func(t *testing.T) {
+		storetest.Run(t, backend("", pgShared, pgstore.ErrNotFound, pgstore.ErrEnded))
+	})
 }
 
 // Two projects on one state, each with a target x, a feed uutiset, an
 // announcement seuraa and a Bluesky session: neither sees, changes or
-// counts the other's.
+// counts the other's. Run with two named projects, and with the unnamed
+// one (a state of one config file, moved into a directory) beside a named.
 func TestTwoProjectsIsolated(t *testing.T) {
+	for _, names := range [][2]string{{"lumo", "muu"}, {"", "muu"}, {"lumo", ""}} {
+		t.Run(names[0]+"+"+names[1], func(t *testing.T) { twoProjects(t, names[0], names[1]) })
+	}
+}
+
+func twoProjects(t *testing.T, lumoName, muuName string) {
 	st, err := store.Open(filepath.Join(t.TempDir(), "lumobot.db"), store.Options{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	lumo, muu := project.Wrap(st, "lumo"), project.Wrap(st, "muu")
+	lumo, muu := project.Wrap(st, lumoName), project.Wrap(st, muuName)
 	post := func(text string) bot.Post {
 		return bot.Post{Key: "announcement:seuraa:1", Kind: bot.KindAnnouncement, Target: "x", Due: t0, Text: text}
 	}
@@ -270,8 +269,10 @@ func TestTwoProjectsIsolated(t *testing.T) {
 		t.Errorf("counts: lumo %v, muu %v", cl, cm)
 	}
 	all, _ := st.Counts(ctx)
-	if fmt.Sprint(all) != "map[lumo/x:map[sent:1] muu/x:map[skipped:1]]" {
-		t.Errorf("the shared state's counts %v: want each project's target by its qualified name", all)
+	if want := map[string]map[bot.Status]int{
+		project.Qualify(lumoName, "x"): {bot.StatusSent: 1}, project.Qualify(muuName, "x"): {bot.StatusSkipped: 1},
+	}; fmt.Sprint(all) != fmt.Sprint(want) {
+		t.Errorf("the shared state's counts %v: want each project's target by its qualified name, %v", all, want)
 	}
 
 	// Feeds: seen ids and validators are a project's own.
@@ -298,8 +299,8 @@ func TestTwoProjectsIsolated(t *testing.T) {
 	if v, _, _ := lumo.Get(ctx, "bluesky:session"); string(v) != "lumo" {
 		t.Errorf("lumo's session %q after muu put its own", v)
 	}
-	if v, ok, _ := st.Get(ctx, "muu/bluesky:session"); !ok || string(v) != "muu" {
-		t.Errorf("the shared state has no muu/bluesky:session: %q %v", v, ok)
+	if v, ok, _ := st.Get(ctx, project.Qualify(muuName, "bluesky:session")); !ok || string(v) != "muu" {
+		t.Errorf("the shared state has no %s: %q %v", project.Qualify(muuName, "bluesky:session"), v, ok)
 	}
 	if err := lumo.Put(ctx, "", []byte("x")); err == nil {
 		t.Error("Put with an empty key: no error")
@@ -343,6 +344,15 @@ func TestRecentLooksPastOtherProjects(t *testing.T) {
 		if !slices.Equal(keys, want) {
 			t.Errorf("Recent(%d) = %v, want %v", n, keys, want)
 		}
+	}
+	// The unnamed project's rows are those without a project's prefix.
+	unnamed := project.Wrap(st, "")
+	end(unnamed, "vanha:0", t0)
+	if got, _ := unnamed.Recent(ctx, 5); len(got) != 1 || got[0].Key != "vanha:0" || got[0].Target != "x" {
+		t.Errorf("the unnamed project's Recent = %+v", got)
+	}
+	if got, _ := lumo.Recent(ctx, 10); len(got) != 3 {
+		t.Errorf("lumo's Recent has %d rows beside the unnamed project's, want 3", len(got))
 	}
 	if got, _ := busy.Recent(ctx, 7); len(got) != 7 || got[0].Key != "busy:499" {
 		t.Errorf("busy's Recent(7) = %d rows, first %+v", len(got), got)
