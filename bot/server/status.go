@@ -171,6 +171,7 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) (Snapshot, boo
 			snap.Location = snap.Projects[0].Location
 		}
 	}
+	snap.Projects = slices.Clone(snap.Projects) // the caller's stays as it was
 	for i := range snap.Projects {
 		p := &snap.Projects[i]
 		if p.Now.IsZero() {
