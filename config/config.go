@@ -50,6 +50,10 @@ type Config struct {
 	secretFeeds map[int]bool
 	// stateKeyText is the state key as written, for Secrets.
 	stateKeyText string
+	// digest is the SHA-256 of the file's bytes, for Fingerprint.
+	digest [32]byte
+	// stateFlag: the state came from --state (Options.State).
+	stateFlag bool
 }
 
 // Schedule says when lumobot polls and how it paces posts.

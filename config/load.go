@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -107,12 +108,12 @@ func Load(opts Options) (*Config, error) {
 		dc.WeaklyTypedInput = true
 		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(timeAsText(), mapstructure.StringToSliceHookFunc(","))
 	})
-	c.File, c.idx = opts.File, ix
+	c.File, c.idx, c.digest = opts.File, ix, sha256.Sum256(src)
 	if err != nil {
 		return nil, NewError(opts.File, c.decodeProblems(err))
 	}
 	if opts.State != "" {
-		c.State = opts.State
+		c.State, c.stateFlag = opts.State, true
 	} else if c.State != "" && !filepath.IsAbs(c.State) && !strings.Contains(c.State, "://") {
 		c.State = c.Path(c.State)
 	}
@@ -360,6 +361,19 @@ func parseStateKey(b []byte) ([]byte, error) {
 // targets' credentials and webhook URLs and headers, feed URLs given as
 // url_file or ${ENV}, and the state key.
 func (c *Config) Secrets() []string {
+	out := c.targetSecrets()
+	if len(c.StateKey) > 0 {
+		for _, s := range []string{c.stateKeyText, hex.EncodeToString(c.StateKey), base64.StdEncoding.EncodeToString(c.StateKey)} {
+			if len(s) >= 4 {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// targetSecrets are the secrets of the targets and feeds.
+func (c *Config) targetSecrets() []string {
 	var out []string
 	add := func(min int, ss ...string) {
 		for _, s := range ss {
@@ -378,9 +392,6 @@ func (c *Config) Secrets() []string {
 		if c.secretFeeds[i] {
 			add(4, f.URL)
 		}
-	}
-	if len(c.StateKey) > 0 {
-		add(4, c.stateKeyText, hex.EncodeToString(c.StateKey), base64.StdEncoding.EncodeToString(c.StateKey))
 	}
 	return out
 }

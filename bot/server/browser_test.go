@@ -390,3 +390,88 @@ func attr(n *html.Node, key string) string {
 	}
 	return ""
 }
+
+// TestBrowserProjects opens the page of a process with three projects in
+// headless Chromium: the list, each card in its project's language, and a
+// project's own page reached through the card's link, with the link back.
+func TestBrowserProjects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped under -short")
+	}
+	bin := findChromium(t)
+	artifacts := os.Getenv("LUMOBOT_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = filepath.Join("testdata", "artifacts")
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	base := serveSnapshot(t, projectsSnapshot(t))
+	dom := func(url string) *html.Node {
+		t.Helper()
+		doc, err := html.Parse(strings.NewReader(chromium(t, bin, "--window-size=390,844", "--dump-dom", url)))
+		if err != nil {
+			t.Fatalf("parse the DOM Chromium dumped: %v", err)
+		}
+		return doc
+	}
+
+	doc := dom(base)
+	if h := find(doc, isAtom(atom.Html)); len(h) != 1 || attr(h[0], "lang") != "fi" {
+		t.Error("the list is not in Finnish, the language most projects use")
+	}
+	if h1 := texts(find(doc, isAtom(atom.H1))); len(h1) != 1 || h1[0] != "lumobotin tila" {
+		t.Errorf("h1 %q", h1)
+	}
+	cards := find(doc, func(n *html.Node) bool { return hasClass(n, "project") })
+	var got []string
+	links := map[string]string{}
+	for _, c := range cards {
+		name := text(find(c, isAtom(atom.H3))[0])
+		got = append(got, name+"/"+attr(c, "lang"))
+		if a := find(c, isAtom(atom.A)); len(a) == 1 {
+			links[name] = attr(a[0], "href")
+		}
+	}
+	if strings.Join(got, " ") != "lumo/fi muu/sv rikki/fi" {
+		t.Errorf("cards %q, want lumo/fi muu/sv rikki/fi", got)
+	}
+	muuCard := text(cards[1])
+	for _, want := range []string{"Nästa inlägg", "Senast publicerat", "Försöker igen 1", "tidszon Europe/Stockholm", "Pausad:"} {
+		if !strings.Contains(muuCard, want) {
+			t.Errorf("muu's card %q lacks %q", muuCard, want)
+		}
+	}
+	if strings.Contains(muuCard, "Seuraava") {
+		t.Error("muu's card speaks Finnish")
+	}
+	if !strings.Contains(text(cards[2]), "Projekti ei ole käynnissä") {
+		t.Errorf("rikki's card: %q", text(cards[2]))
+	}
+	if len(find(doc, isAtom(atom.Script))) > 0 || attr(find(doc, isAtom(atom.Body))[0], "data-pwned") != "" {
+		t.Error("a script reached the DOM")
+	}
+	screenshot(t, bin, artifacts, "projects.png", "390,844", base)
+	screenshot(t, bin, artifacts, "projects-desktop.png", "1280,1200", base)
+	screenshot(t, bin, artifacts, "projects-dark.png", "390,844", base)
+
+	// Follow muu's link as the browser resolves it.
+	if links["muu"] != "projects/muu/" {
+		t.Fatalf("muu's link %q", links["muu"])
+	}
+	page := dom(base + links["muu"])
+	if h := find(page, isAtom(atom.Html)); attr(h[0], "lang") != "sv" {
+		t.Error("muu's page is not in Swedish")
+	}
+	if h1 := texts(find(page, isAtom(atom.H1))); len(h1) != 1 || h1[0] != "lumobots status: muu" {
+		t.Errorf("muu's h1 %q", h1)
+	}
+	back := find(page, func(n *html.Node) bool { return n.DataAtom == atom.A && text(n) == "← Alla projekt" })
+	if len(back) != 1 || attr(back[0], "href") != "../../" {
+		t.Errorf("no link back to the list on muu's page")
+	}
+	if h2 := texts(find(page, isAtom(atom.H2))); len(h2) != 5 || h2[1] != "Försöker igen" {
+		t.Errorf("muu's sections %q", h2)
+	}
+	screenshot(t, bin, artifacts, "projects-muu.png", "390,844", base+links["muu"])
+}

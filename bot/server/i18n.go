@@ -23,6 +23,8 @@ type messages struct {
 	Config, LoadedAt                                      string
 	Paused, ReloadRejected, Flooded, StateProblem         string
 	TargetWord, FeedWord, Footer                          string
+	// Several projects: the list and each project's page.
+	Projects, AllProjects, NextPost, LastSent, NotRunning string
 
 	// Dates and durations.
 	weekdays          [7]string
@@ -68,7 +70,9 @@ var fi = messages{
 	StateProblem:   "Tila ei voi kirjata julkaisuja, joten lähettäminen on pysäytetty:",
 	TargetWord:     "Kohde", FeedWord: "Syöte",
 	Footer:   "lumobot · sivu päivittyy, kun lataat sen uudelleen",
-	weekdays: [7]string{"su", "ma", "ti", "ke", "to", "pe", "la"},
+	Projects: "Projektit", AllProjects: "Kaikki projektit", NextPost: "Seuraava julkaisu", LastSent: "Viimeksi julkaistu",
+	NotRunning: "Projekti ei ole käynnissä: sen asetustiedostossa on virhe.",
+	weekdays:   [7]string{"su", "ma", "ti", "ke", "to", "pe", "la"},
 	dateFormat: func(l time.Time, wd, _ string) string {
 		return fmt.Sprintf("%s %d.%d.%d klo %d.%02d", wd, l.Day(), int(l.Month()), l.Year(), l.Hour(), l.Minute())
 	},
@@ -113,7 +117,9 @@ var sv = messages{
 	StateProblem:   "Tillståndet kan inte registrera leveranser, så sändningen har stoppats:",
 	TargetWord:     "Mål", FeedWord: "Flöde",
 	Footer:   "lumobot · sidan uppdateras när du laddar om den",
-	weekdays: [7]string{"sön", "mån", "tis", "ons", "tor", "fre", "lör"},
+	Projects: "Projekt", AllProjects: "Alla projekt", NextPost: "Nästa inlägg", LastSent: "Senast publicerat",
+	NotRunning: "Projektet körs inte: dess inställningsfil har ett fel.",
+	weekdays:   [7]string{"sön", "mån", "tis", "ons", "tor", "fre", "lör"},
 	dateFormat: func(l time.Time, wd, _ string) string {
 		return fmt.Sprintf("%s %d.%d.%d kl. %d.%02d", wd, l.Day(), int(l.Month()), l.Year(), l.Hour(), l.Minute())
 	},
@@ -158,8 +164,10 @@ var en = messages{
 	StateProblem:   "The state cannot record deliveries, so sending is held:",
 	TargetWord:     "Target", FeedWord: "Feed",
 	Footer:   "lumobot · the page updates when you reload it",
-	weekdays: [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
-	months:   [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
+	Projects: "Projects", AllProjects: "All projects", NextPost: "Next post", LastSent: "Last posted",
+	NotRunning: "The project is not running: its config file has an error.",
+	weekdays:   [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
+	months:     [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
 	dateFormat: func(l time.Time, wd, month string) string {
 		return fmt.Sprintf("%s %d %s %d %d:%02d", wd, l.Day(), month, l.Year(), l.Hour(), l.Minute())
 	},

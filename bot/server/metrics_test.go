@@ -41,47 +41,47 @@ func TestMetricsObserver(t *testing.T) {
 	m.NextDue(now.Add(90 * time.Minute))
 
 	want := `
-# HELP lumobot_config_last_reload_successful 1 if the last config reload succeeded (or none was tried), 0 if it failed.
+# HELP lumobot_config_last_reload_successful 1 if the project's last config reload succeeded (or none was tried), 0 if it failed.
 # TYPE lumobot_config_last_reload_successful gauge
-lumobot_config_last_reload_successful 0
-# HELP lumobot_config_reloads_total Config reload attempts by result (success, failure).
+lumobot_config_last_reload_successful{project="default"} 0
+# HELP lumobot_config_reloads_total Config reload attempts by project and result (success, failure).
 # TYPE lumobot_config_reloads_total counter
-lumobot_config_reloads_total{result="failure"} 1
-lumobot_config_reloads_total{result="success"} 1
-# HELP lumobot_feed_fetch_errors_total Feed fetches that failed, by feed.
+lumobot_config_reloads_total{project="default",result="failure"} 1
+lumobot_config_reloads_total{project="default",result="success"} 1
+# HELP lumobot_feed_fetch_errors_total Feed fetches that failed, by project and feed.
 # TYPE lumobot_feed_fetch_errors_total counter
-lumobot_feed_fetch_errors_total{feed="tapahtumat"} 2
-# HELP lumobot_feed_last_success_timestamp_seconds Unix time of the last successful fetch (including 304 Not Modified), by feed.
+lumobot_feed_fetch_errors_total{feed="tapahtumat",project="default"} 2
+# HELP lumobot_feed_last_success_timestamp_seconds Unix time of the last successful fetch (including 304 Not Modified), by project and feed.
 # TYPE lumobot_feed_last_success_timestamp_seconds gauge
-lumobot_feed_last_success_timestamp_seconds{feed="uutiset"} 1.62020886e+09
-# HELP lumobot_feed_polls_total Feed fetches by feed and result (ok, not_modified, error).
+lumobot_feed_last_success_timestamp_seconds{feed="uutiset",project="default"} 1.62020886e+09
+# HELP lumobot_feed_polls_total Feed fetches by project, feed and result (ok, not_modified, error).
 # TYPE lumobot_feed_polls_total counter
-lumobot_feed_polls_total{feed="tapahtumat",result="error"} 2
-lumobot_feed_polls_total{feed="uutiset",result="not_modified"} 1
-lumobot_feed_polls_total{feed="uutiset",result="ok"} 1
-# HELP lumobot_next_due_seconds Seconds until the next planned post falls due, negative when it is overdue (waiting for quiet hours, a limit or a retry); absent when none is planned.
+lumobot_feed_polls_total{feed="tapahtumat",project="default",result="error"} 2
+lumobot_feed_polls_total{feed="uutiset",project="default",result="not_modified"} 1
+lumobot_feed_polls_total{feed="uutiset",project="default",result="ok"} 1
+# HELP lumobot_next_due_seconds Seconds until the project's next planned post falls due, negative when it is overdue (waiting for quiet hours, a limit or a retry); absent when none is planned.
 # TYPE lumobot_next_due_seconds gauge
-lumobot_next_due_seconds 5400
-# HELP lumobot_next_due_timestamp_seconds Unix time the next planned post falls due; absent when none is planned.
+lumobot_next_due_seconds{project="default"} 5400
+# HELP lumobot_next_due_timestamp_seconds Unix time the project's next planned post falls due; absent when none is planned.
 # TYPE lumobot_next_due_timestamp_seconds gauge
-lumobot_next_due_timestamp_seconds 1.6202142e+09
-# HELP lumobot_outbox_deliveries Deliveries in the outbox by target and status.
+lumobot_next_due_timestamp_seconds{project="default"} 1.6202142e+09
+# HELP lumobot_outbox_deliveries Deliveries in the outbox by project, target and status.
 # TYPE lumobot_outbox_deliveries gauge
-lumobot_outbox_deliveries{status="failed",target="mastodon"} 0
-lumobot_outbox_deliveries{status="failed",target="x"} 1
-lumobot_outbox_deliveries{status="pending",target="mastodon"} 0
-lumobot_outbox_deliveries{status="pending",target="x"} 2
-lumobot_outbox_deliveries{status="sending",target="mastodon"} 1
-lumobot_outbox_deliveries{status="sending",target="x"} 0
-lumobot_outbox_deliveries{status="sent",target="mastodon"} 0
-lumobot_outbox_deliveries{status="sent",target="x"} 40
-lumobot_outbox_deliveries{status="skipped",target="mastodon"} 0
-lumobot_outbox_deliveries{status="skipped",target="x"} 0
-# HELP lumobot_posts_total Deliveries that ended, by target, kind and outcome (sent, failed, skipped).
+lumobot_outbox_deliveries{project="default",status="failed",target="mastodon"} 0
+lumobot_outbox_deliveries{project="default",status="failed",target="x"} 1
+lumobot_outbox_deliveries{project="default",status="pending",target="mastodon"} 0
+lumobot_outbox_deliveries{project="default",status="pending",target="x"} 2
+lumobot_outbox_deliveries{project="default",status="sending",target="mastodon"} 1
+lumobot_outbox_deliveries{project="default",status="sending",target="x"} 0
+lumobot_outbox_deliveries{project="default",status="sent",target="mastodon"} 0
+lumobot_outbox_deliveries{project="default",status="sent",target="x"} 40
+lumobot_outbox_deliveries{project="default",status="skipped",target="mastodon"} 0
+lumobot_outbox_deliveries{project="default",status="skipped",target="x"} 0
+# HELP lumobot_posts_total Deliveries that ended, by project, target, kind and outcome (sent, failed, skipped).
 # TYPE lumobot_posts_total counter
-lumobot_posts_total{kind="announcement",outcome="skipped",target="mastodon"} 1
-lumobot_posts_total{kind="news",outcome="sent",target="x"} 2
-lumobot_posts_total{kind="reminder",outcome="failed",target="x"} 1
+lumobot_posts_total{kind="announcement",outcome="skipped",project="default",target="mastodon"} 1
+lumobot_posts_total{kind="news",outcome="sent",project="default",target="x"} 2
+lumobot_posts_total{kind="reminder",outcome="failed",project="default",target="x"} 1
 `
 	names := []string{
 		"lumobot_config_last_reload_successful", "lumobot_config_reloads_total",
@@ -141,7 +141,7 @@ func TestMetricsDepthError(t *testing.T) {
 		t.Fatalf("status %d", rec.Code)
 	}
 	body := rec.Body.String()
-	if !strings.Contains(body, `lumobot_feed_polls_total{feed="uutiset",result="ok"} 1`) {
+	if !strings.Contains(body, `lumobot_feed_polls_total{feed="uutiset",project="default",result="ok"} 1`) {
 		t.Error("other metrics missing when the outbox cannot be read")
 	}
 	if strings.Contains(body, "lumobot_outbox_deliveries{") {
@@ -216,7 +216,7 @@ func TestMetricsNilAndConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got := testutil.ToFloat64(m.posts.WithLabelValues("x", "news", "sent")); got != 800 {
+	if got := testutil.ToFloat64(m.posts.WithLabelValues(DefaultProject, "x", "news", "sent")); got != 800 {
 		t.Errorf("posts = %v, want 800", got)
 	}
 }

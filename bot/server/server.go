@@ -82,6 +82,8 @@ func New(opts Options) *Server {
 	if opts.Snapshot != nil {
 		mux.HandleFunc("GET /{$}", s.status)
 		mux.HandleFunc("GET /status.json", s.statusJSON)
+		mux.HandleFunc("GET /projects/{name}/{$}", s.projectPage)
+		mux.HandleFunc("GET /projects/{name}/status.json", s.projectStatusJSON)
 	}
 	s.handler = securityHeaders(mux)
 	return s

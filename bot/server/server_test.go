@@ -82,10 +82,10 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 	body := rec.Body.String()
 	for _, want := range []string{
-		`lumobot_feed_polls_total{feed="uutiset",result="ok"} 1`,
-		`lumobot_feed_last_success_timestamp_seconds{feed="uutiset"} 1.620198e+09`,
-		`lumobot_posts_total{kind="news",outcome="sent",target="x"} 1`,
-		`lumobot_config_reloads_total{result="failure"} 0`,
+		`lumobot_feed_polls_total{feed="uutiset",project="default",result="ok"} 1`,
+		`lumobot_feed_last_success_timestamp_seconds{feed="uutiset",project="default"} 1.620198e+09`,
+		`lumobot_posts_total{kind="news",outcome="sent",project="default",target="x"} 1`,
+		`lumobot_config_reloads_total{project="default",result="failure"} 0`,
 		"go_goroutines ", "process_start_time_seconds", "go_build_info",
 		"promhttp_metric_handler_requests_total",
 	} {

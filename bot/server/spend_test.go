@@ -17,10 +17,10 @@ func TestMetricsSpend(t *testing.T) {
 		m.Spent("x", 0.20)
 	}
 	m.Spent("x2", 0.015)
-	want := `# HELP lumobot_spend_total What the posts sent cost at the target's pricing (X), in its currency, by target.
+	want := `# HELP lumobot_spend_total What the posts sent cost at the target's pricing (X), in its currency, by project and target.
 # TYPE lumobot_spend_total counter
-lumobot_spend_total{target="x"} 1
-lumobot_spend_total{target="x2"} 0.015
+lumobot_spend_total{project="default",target="x"} 1
+lumobot_spend_total{project="default",target="x2"} 0.015
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "lumobot_spend_total"); err != nil {
 		t.Error(err)

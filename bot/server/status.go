@@ -30,6 +30,18 @@ type Snapshot struct {
 	StateProblem string
 	Targets      []TargetView
 	Feeds        []FeedView
+
+	// Project names the snapshot's project when the process runs several
+	// (--config DIR); "" with one config file.
+	Project string
+	// Projects, when not empty, are the process's projects, one Snapshot
+	// each with Project set and its own Language and Location (a zero Now
+	// is this one's). The page then lists them, each with a page of its
+	// own at projects/<name>/, and /status.json lists them; the other
+	// fields here, but Now and Location, are not used. Empty: the
+	// snapshot is the one project's, and the page and /status.json are
+	// the one project's as they were before projects.
+	Projects []Snapshot
 }
 
 // ConfigView is the running config and the last rejected reload.
@@ -40,6 +52,9 @@ type ConfigView struct {
 	// succeeds; "": none was.
 	ReloadError   string
 	ReloadErrorAt time.Time
+	// NotRunning: no version of the project runs, since its file was
+	// refused from the start (ReloadError says why).
+	NotRunning bool
 }
 
 // TargetView is one target on the status page.
@@ -114,6 +129,14 @@ func (c *ConfigStatus) Rejected(err error, at time.Time) {
 	c.view.ReloadError, c.view.ReloadErrorAt = err.Error(), at
 }
 
+// NotRunning records that file was refused at at and that no version of
+// its project runs (it never loaded); a later Loaded ends it.
+func (c *ConfigStatus) NotRunning(file string, err error, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.view = ConfigView{File: file, ReloadError: err.Error(), ReloadErrorAt: at, NotRunning: true}
+}
+
 // View returns what is recorded.
 func (c *ConfigStatus) View() ConfigView {
 	c.mu.Lock()
@@ -126,8 +149,9 @@ var templateFS embed.FS
 
 // Templates are parsed once, at start; a broken one fails every test.
 var (
-	statusTmpl = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/status.html"))
-	errorTmpl  = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/error.html"))
+	statusTmpl   = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/status.html"))
+	projectsTmpl = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/projects.html"))
+	errorTmpl    = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/error.html"))
 )
 
 func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) (Snapshot, bool) {
@@ -143,6 +167,19 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) (Snapshot, boo
 	}
 	if snap.Location == nil {
 		snap.Location = time.Local
+		if len(snap.Projects) > 0 && snap.Projects[0].Location != nil {
+			snap.Location = snap.Projects[0].Location
+		}
+	}
+	snap.Projects = slices.Clone(snap.Projects) // the caller's stays as it was
+	for i := range snap.Projects {
+		p := &snap.Projects[i]
+		if p.Now.IsZero() {
+			p.Now = snap.Now
+		}
+		if p.Location == nil {
+			p.Location = snap.Location
+		}
 	}
 	return snap, true
 }
@@ -153,8 +190,17 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusInternalServerError)
 		return
 	}
+	if len(snap.Projects) > 0 {
+		s.render(w, projectsTmpl, newOverview(snap))
+		return
+	}
+	s.render(w, statusTmpl, newPage(snap))
+}
+
+// render writes the page data of tmpl, or the error page.
+func (s *Server) render(w http.ResponseWriter, tmpl *template.Template, data any) {
 	var buf bytes.Buffer
-	if err := statusTmpl.ExecuteTemplate(&buf, "layout", newPage(snap)); err != nil {
+	if err := tmpl.ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render status page", "err", err)
 		s.errorPage(w, http.StatusInternalServerError)
 		return
@@ -181,6 +227,8 @@ type page struct {
 	Updated     timeView
 	Zone        string
 
+	Project      string // the project's name, on its own page among several; "": the one project
+	Home         string // the link to every project's list, with Project
 	Paused       bool
 	Config       configData
 	Flooded      []string
@@ -206,6 +254,7 @@ type configData struct {
 	LoadedAt      timeView
 	ReloadError   string
 	ReloadErrorAt timeView
+	NotRunning    bool
 }
 
 type targetData struct {
@@ -284,7 +333,11 @@ func newPage(s Snapshot) page {
 		Config: configData{
 			File: s.Config.File, LoadedAt: tv(s.Config.LoadedAt),
 			ReloadError: s.Config.ReloadError, ReloadErrorAt: tv(s.Config.ReloadErrorAt),
+			NotRunning: s.Config.NotRunning,
 		},
+	}
+	if s.Project != "" {
+		p.Project, p.Title = s.Project, s.Project+" – "+m.Title
 	}
 
 	var plan []planned

@@ -402,6 +402,14 @@ func TestConfigStatus(t *testing.T) {
 	if v := c.View(); v != (ConfigView{File: "a.yaml", LoadedAt: t0.Add(3 * time.Hour)}) {
 		t.Errorf("a good reload clears the error and sets loaded_at: %+v", v)
 	}
+	c.NotRunning("b.yaml", errors.New("b.yaml:1: bad"), t0)
+	if v := c.View(); v != (ConfigView{File: "b.yaml", ReloadError: "b.yaml:1: bad", ReloadErrorAt: t0, NotRunning: true}) {
+		t.Errorf("not running: %+v", v)
+	}
+	c.Loaded("b.yaml", t0.Add(time.Hour))
+	if v := c.View(); v != (ConfigView{File: "b.yaml", LoadedAt: t0.Add(time.Hour)}) {
+		t.Errorf("loaded after not running: %+v", v)
+	}
 }
 
 func TestStatusJSONSnapshotError(t *testing.T) {

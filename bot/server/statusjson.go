@@ -94,12 +94,18 @@ type feedJSON struct {
 func (s *Server) statusJSON(w http.ResponseWriter, r *http.Request) {
 	snap, ok := s.snapshot(w, r)
 	if !ok {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusInternalServerError)
-		w.Write([]byte(`{"error":"the status could not be read; see the log"}` + "\n"))
+		jsonError(w, http.StatusInternalServerError, "the status could not be read; see the log")
 		return
 	}
-	body, err := json.MarshalIndent(newStatusJSON(snap), "", "  ")
+	if len(snap.Projects) > 0 {
+		s.writeJSON(w, newProjectsJSON(snap))
+		return
+	}
+	s.writeJSON(w, newStatusJSON(snap))
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, v any) {
+	body, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		s.log.Error("encode status.json", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
