@@ -167,9 +167,9 @@ http:
 	}
 	_, metrics := get(t, base+"/metrics")
 	for _, want := range []string{
-		`lumobot_posts_total{kind="announcement",outcome="sent",target="konsoli"} 1`,
-		`lumobot_feed_polls_total{feed="uutiset",result="ok"}`,
-		`lumobot_outbox_deliveries{status="sent",target="konsoli"} 1`,
+		`lumobot_posts_total{kind="announcement",outcome="sent",project="default",target="konsoli"} 1`,
+		`lumobot_feed_polls_total{feed="uutiset",project="default",result="ok"}`,
+		`lumobot_outbox_deliveries{project="default",status="sent",target="konsoli"} 1`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(metrics, want) {
@@ -205,7 +205,7 @@ http:
 		t.Errorf("the status page does not show the rejected reload")
 	}
 	_, metrics = get(t, base+"/metrics")
-	for _, want := range []string{`lumobot_config_reloads_total{result="success"} 1`, `lumobot_config_reloads_total{result="failure"} 1`} {
+	for _, want := range []string{`lumobot_config_reloads_total{project="default",result="success"} 1`, `lumobot_config_reloads_total{project="default",result="failure"} 1`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
