@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/lumohanke/lumobot/feeds"
 )
 
 // Kind is what a post announces.
@@ -65,11 +67,12 @@ type Image struct {
 	Alt string `json:"alt"`
 }
 
-// Name names the image to a reader (preview, logs, reasons): a file by
-// its base name, a URL as it is.
+// Name names the image to a reader (preview, logs, reasons, the status
+// page): a file by its base name, a URL with its credentials, query and
+// tokens redacted (a signed image URL is a secret).
 func (im Image) Name() string {
 	if strings.Contains(im.Source, "://") {
-		return im.Source
+		return feeds.Redact(im.Source)
 	}
 	return filepath.Base(im.Source)
 }

@@ -48,6 +48,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for a snapshot that carries no time. Required.
 	Now func() time.Time
+	// Thumb gives the JPEG thumbnail of the image named id (ThumbID of its
+	// source), shown beside the posts that carry it; an error answers 404.
+	// nil: no thumbnails (404).
+	Thumb func(ctx context.Context, id string) ([]byte, error)
 }
 
 // Server is lumobot's HTTP server.
@@ -82,6 +86,7 @@ func New(opts Options) *Server {
 	if opts.Snapshot != nil {
 		mux.HandleFunc("GET /{$}", s.status)
 		mux.HandleFunc("GET /status.json", s.statusJSON)
+		mux.HandleFunc("GET /thumbs/{id}", s.thumb)
 		mux.HandleFunc("GET /projects/{name}/{$}", s.projectPage)
 		mux.HandleFunc("GET /projects/{name}/status.json", s.projectStatusJSON)
 	}
@@ -214,4 +219,23 @@ func Healthcheck(ctx context.Context, url string) error {
 		return fmt.Errorf("healthcheck %s: status %d: %s", url, resp.StatusCode, msg)
 	}
 	return nil
+}
+
+// thumb serves a post's image thumbnail by its ThumbID.
+func (s *Server) thumb(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if s.opts.Thumb == nil || len(id) != 32 || strings.Trim(id, "0123456789abcdef") != "" {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := s.opts.Thumb(r.Context(), id)
+	if err != nil {
+		s.log.Debug("status page: no thumbnail", "id", id, "error", err)
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(b)
 }

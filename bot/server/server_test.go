@@ -294,3 +294,29 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// /thumbs/<id> serves what Options.Thumb gives for a ThumbID, and 404 for
+// anything else: no thumbnails configured, a malformed id, an unknown one.
+func TestThumbs(t *testing.T) {
+	src := "/srv/lumobot/kuvat/verkostopaiva.jpg"
+	thumb := func(_ context.Context, id string) ([]byte, error) {
+		if id == ThumbID(src) {
+			return []byte("\xff\xd8jpeg"), nil
+		}
+		return nil, errors.New("not an image of the config")
+	}
+	snap := func(context.Context) (Snapshot, error) { return Snapshot{}, nil }
+	h := New(Options{Now: testClock, Snapshot: snap, Thumb: thumb}).Handler()
+	rec := get(t, h, "/thumbs/"+ThumbID(src))
+	if rec.Code != 200 || rec.Body.String() != "\xff\xd8jpeg" || rec.Header().Get("Content-Type") != "image/jpeg" {
+		t.Errorf("thumbnail: %d %q %q", rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+	}
+	for _, path := range []string{"/thumbs/" + ThumbID("/etc/passwd"), "/thumbs/..%2f..%2fetc", "/thumbs/" + strings.ToUpper(ThumbID(src))} {
+		if rec := get(t, h, path); rec.Code != 404 {
+			t.Errorf("%s: %d, want 404", path, rec.Code)
+		}
+	}
+	if rec := get(t, New(Options{Now: testClock, Snapshot: snap}).Handler(), "/thumbs/"+ThumbID(src)); rec.Code != 404 {
+		t.Errorf("without Thumb: %d, want 404", rec.Code)
+	}
+}

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"bytes"
 	"context"
 	"embed"
@@ -266,6 +268,31 @@ type targetData struct {
 type postData struct {
 	Key, Kind, Text, Link string
 	ShowLink              bool // the link is not already in the text
+	Images                []imageData
+}
+
+// imageData is one image of a post: its thumbnail and its alt text.
+type imageData struct {
+	Name, Alt, Thumb string
+}
+
+// ThumbID names a post's image in the status page's thumbnail URLs
+// (/thumbs/<id>), so that the page never shows a file path or a signed
+// URL. Options.Thumb is asked for the image by this name.
+func ThumbID(source string) string {
+	sum := sha256.Sum256([]byte(source))
+	return hex.EncodeToString(sum[:16])
+}
+
+func imagesView(imgs []bot.Image) []imageData {
+	if len(imgs) == 0 {
+		return nil
+	}
+	out := make([]imageData, len(imgs))
+	for i, im := range imgs {
+		out[i] = imageData{Name: im.Name(), Alt: im.Alt, Thumb: "/thumbs/" + ThumbID(im.Source)}
+	}
+	return out
 }
 
 // upcomingData is one planned post (one key) and the targets it goes to.
@@ -479,6 +506,7 @@ func postView(p bot.Post, m *messages) postData {
 	return postData{
 		Key: p.Key, Kind: m.kindLabel(p.Kind), Text: p.Text, Link: p.Link,
 		ShowLink: p.Link != "" && !strings.Contains(p.Text, p.Link),
+		Images:   imagesView(p.Images),
 	}
 }
 

@@ -49,9 +49,18 @@ type monthJSON struct {
 }
 
 type postJSON struct {
-	Key  string `json:"key"`
-	Kind string `json:"kind"`
-	Text string `json:"text"`
+	Key    string      `json:"key"`
+	Kind   string      `json:"kind"`
+	Text   string      `json:"text"`
+	Images []imageJSON `json:"images,omitempty"`
+}
+
+// imageJSON is a post's image: its name (a file's base name, or the URL),
+// alt text, and the path of its thumbnail on this server.
+type imageJSON struct {
+	Image string `json:"image"`
+	Alt   string `json:"alt"`
+	Thumb string `json:"thumb"`
 }
 
 type upcomingJSON struct {
@@ -142,7 +151,13 @@ func newStatusJSON(s Snapshot) statusJSON {
 		Targets:      []targetJSON{},
 		Feeds:        []feedJSON{},
 	}
-	pj := func(p bot.Post) postJSON { return postJSON{Key: p.Key, Kind: string(p.Kind), Text: p.Text} }
+	pj := func(p bot.Post) postJSON {
+		j := postJSON{Key: p.Key, Kind: string(p.Kind), Text: p.Text}
+		for _, im := range imagesView(p.Images) {
+			j.Images = append(j.Images, imageJSON{Image: im.Name, Alt: im.Alt, Thumb: im.Thumb})
+		}
+		return j
+	}
 	for _, t := range s.Targets {
 		tj := targetJSON{
 			Name: t.Name, Type: t.Type, Upcoming: []upcomingJSON{}, Sent: []sentJSON{},

@@ -17,6 +17,7 @@ import (
 	"github.com/lumohanke/lumobot/bot/server"
 	"github.com/lumohanke/lumobot/bot/store"
 	"github.com/lumohanke/lumobot/config"
+	"github.com/lumohanke/lumobot/feeds"
 )
 
 // daemon runs generations of the bot: one per configuration. SIGHUP (and,
@@ -39,6 +40,7 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 
 	var srvDone chan error
 	if cfg.HTTP.Listen != "" {
+		thumbs := newThumbnails(imageLoader(&feeds.Fetcher{UserAgent: userAgent()}))
 		ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 		if err != nil {
 			a.Close()
@@ -49,8 +51,11 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 			Registry: reg,
 			Logger:   log,
 			Snapshot: func(ctx context.Context) (server.Snapshot, error) {
-				return snapshot(ctx, current.Load(), cfgStatus, env.Now())
+				snap, err := snapshot(ctx, current.Load(), cfgStatus, env.Now())
+				thumbs.showAll(snap)
+				return snap, err
 			},
+			Thumb: thumbs.ByID,
 			Ready: func(ctx context.Context) error {
 				if stopping.Load() {
 					return errShutdown

@@ -9,6 +9,7 @@ import (
 	"github.com/lumohanke/lumobot/bot"
 	"github.com/lumohanke/lumobot/bot/media"
 	"github.com/lumohanke/lumobot/bot/platform/bluesky"
+	"github.com/lumohanke/lumobot/bot/server"
 	"github.com/lumohanke/lumobot/config"
 	"github.com/lumohanke/lumobot/feeds"
 	"github.com/lumohanke/lumobot/feeds/page"
@@ -188,10 +189,43 @@ type thumbnails struct {
 	mu    sync.Mutex
 	made  map[string][]byte
 	order []string
+	// known are the sources the status page has shown, by ThumbID: only
+	// those are served, so the page cannot be made to read any file.
+	known      map[string]string
+	knownOrder []string
 }
 
 func newThumbnails(load media.Loader) *thumbnails {
-	return &thumbnails{load: load, made: map[string][]byte{}}
+	return &thumbnails{load: load, made: map[string][]byte{}, known: map[string]string{}}
+}
+
+// show registers the images of posts the status page shows.
+func (th *thumbnails) show(imgs []bot.Image) {
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	for _, im := range imgs {
+		id := server.ThumbID(im.Source)
+		if _, ok := th.known[id]; ok {
+			continue
+		}
+		th.known[id] = im.Source
+		th.knownOrder = append(th.knownOrder, id)
+		if len(th.knownOrder) > 4*thumbCacheSize {
+			delete(th.known, th.knownOrder[0])
+			th.knownOrder = th.knownOrder[1:]
+		}
+	}
+}
+
+// ByID is the thumbnail of a shown image (server.Options.Thumb).
+func (th *thumbnails) ByID(ctx context.Context, id string) ([]byte, error) {
+	th.mu.Lock()
+	source, ok := th.known[id]
+	th.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("thumbnail %s: not an image the page shows", id)
+	}
+	return th.Thumb(ctx, source)
 }
 
 // Thumb is a JPEG of source at most thumbSide pixels a side.
@@ -221,4 +255,22 @@ func (th *thumbnails) Thumb(ctx context.Context, source string) ([]byte, error) 
 		}
 	}
 	return img.Data, nil
+}
+
+// showAll registers the images of every post in snap.
+func (th *thumbnails) showAll(snap server.Snapshot) {
+	for _, t := range snap.Targets {
+		for _, p := range t.Next {
+			th.show(p.Images)
+		}
+		for _, d := range t.Open {
+			th.show(d.Images)
+		}
+		for _, d := range t.Recent {
+			th.show(d.Images)
+		}
+	}
+	for _, p := range snap.Projects {
+		th.showAll(p)
+	}
 }
