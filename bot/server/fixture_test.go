@@ -43,9 +43,9 @@ func realisticSnapshot(loc *time.Location) Snapshot {
 					},
 					{
 						Key: "announcement:sytyketta:2021-05-28", Kind: bot.KindAnnouncement, Target: "mastodon",
-						Due:  at(7, 9, 0),
-						Text: "Sytykettä yhteistyöhön, Osio I pe 28.5. klo 8.30–12. Ilmoittaudu mukaan! #LUMOhanke",
-						Link: "https://example.fi/sytyketta",
+						Due:    at(7, 9, 0),
+						Text:   "Sytykettä yhteistyöhön, Osio I pe 28.5. klo 8.30–12. Ilmoittaudu mukaan! #LUMOhanke",
+						Link:   "https://example.fi/sytyketta",
 						Images: []bot.Image{{Source: "/srv/lumobot/kuvat/sytyketta.jpg", Alt: "Kaksi työntekijää ja perhe keittiön pöydän ääressä"}},
 					},
 				},
@@ -53,7 +53,7 @@ func realisticSnapshot(loc *time.Location) Snapshot {
 					{
 						Post: bot.Post{
 							Key: "news:uutiset:nuoren-aani", Kind: bot.KindNews, Target: "mastodon",
-							Text: "NUOREN ÄÄNI lastensuojelussa – keskustelutilaisuus to 10.6.2021 klo 12–14 https://example.fi/nuoren-aani #LUMOhanke",
+							Text:   "NUOREN ÄÄNI lastensuojelussa – keskustelutilaisuus to 10.6.2021 klo 12–14 https://example.fi/nuoren-aani #LUMOhanke",
 							Images: []bot.Image{{Source: "https://example.fi/kuvat/nuoren-aani.png?token=S3CRET", Alt: "Nuoria istuu portailla"}},
 						},
 						Status: bot.StatusSent, Attempts: 1, Updated: at(5, 9, 15),
