@@ -30,6 +30,7 @@ const (
 	RuleEmojiRun       = "emoji-run"
 	RuleLinkText       = "link-text"
 	RuleNoReminders    = "no-reminders"
+	RuleImageAlt       = "image-alt"
 	RuleRender         = "render"
 )
 
@@ -99,6 +100,7 @@ func Check(in Input) []Warning {
 	l.past()
 	l.duplicateEvents()
 	l.tooLong()
+	l.imageAlt()
 	l.duplicateText(in.Posts)
 	for _, p := range in.Posts {
 		l.text(p)

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -187,4 +188,39 @@ func (l *linter) fix(a, b Post) string {
 		return "give the reminder rules' templates words that differ (.Before, or the day)"
 	}
 	return "make the texts differ"
+}
+
+// genericAlt are alt texts that say only that there is a picture.
+var genericAlt = map[string]bool{
+	"kuva": true, "valokuva": true, "kuvituskuva": true, "logo": true, "bild": true, "foto": true,
+	"image": true, "picture": true, "photo": true, "img": true, "alt": true,
+}
+
+// imageAlt: alt text that is there but tells a reader nothing: the file's
+// name, a word like "kuva", or the post's own text again. Config refuses a
+// missing one; this catches one written only to get past that.
+func (l *linter) imageAlt() {
+	check := func(key string, imgs []config.Image, text string) {
+		for i, im := range imgs {
+			alt := strings.TrimSpace(im.Alt)
+			k := fmt.Sprintf("%s[%d].alt", key, i)
+			low := strings.ToLower(strings.TrimRight(alt, ".!"))
+			switch {
+			case alt == "":
+				continue // config's error
+			case genericAlt[low]:
+				l.add(RuleImageAlt, k, "", "", "%q says only that there is a picture: say what it shows (who, what, where), as you would to someone on the phone", alt)
+			case im.Path != "" && (strings.EqualFold(alt, filepath.Base(im.Path)) || strings.EqualFold(alt, strings.TrimSuffix(filepath.Base(im.Path), filepath.Ext(im.Path)))):
+				l.add(RuleImageAlt, k, "", "", "%q is the file's name: say what the picture shows", alt)
+			case text != "" && strings.EqualFold(alt, strings.TrimSpace(text)):
+				l.add(RuleImageAlt, k, "", "", "repeats the post's text: say what the picture shows, which the text does not")
+			}
+		}
+	}
+	for i, a := range l.Config.Announcements {
+		check(fmt.Sprintf("announcements[%d].images", i), a.Images, a.Text)
+	}
+	for i, e := range l.Config.Events {
+		check(fmt.Sprintf("events[%d].images", i), e.Images, e.Title)
+	}
 }

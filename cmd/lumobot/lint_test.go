@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lumohanke/lumobot/bot/media/mediatest"
 )
 
 type validation struct {
@@ -127,9 +129,29 @@ events:
 		{"all caps in a config event's reminders", lintHead + `events:
   - {id: iso, title: "SEMINAARI KAIKILLE LASTENSUOJELUN AMMATTILAISILLE", start: 2026-04-10T12:00}
 ` + consoleTarget, "all-caps", 6, "iso", "reminder: 4 words in capitals", 1},
+		{"alt text a generic word", lintHead + `announcements:
+  - id: kuvalla
+    text: "Seminaari alkaa"
+    at: 2026-05-03T10:00
+    images: [{path: kuva.jpg, alt: "Kuva."}]
+` + xTarget, "image-alt", 9, "kuvalla", "says only that there is a picture", 1},
+		{"alt text the file name", lintHead + `events:
+  - id: seminaari
+    title: Seminaari
+    start: 2026-05-03T10:00
+    images:
+      - path: kuva.jpg
+        alt: kuva.jpg
+` + consoleTarget, "image-alt", 11, "seminaari", "is the file's name", 1},
+		{"alt text the post's text", lintHead + `announcements:
+  - id: toisto
+    text: "Seminaari alkaa"
+    at: 2026-05-03T10:00
+    images: [{path: kuva.jpg, alt: "Seminaari alkaa"}]
+` + consoleTarget, "image-alt", 9, "toisto", "repeats the post's text", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v, code := validateJSON(t, tc.cfg, map[string]string{"cal.ics": ics}, "--now", lintNow)
+			v, code := validateJSON(t, tc.cfg, map[string]string{"cal.ics": ics, "kuva.jpg": smallPhoto}, "--now", lintNow)
 			if code != 0 || !v.Valid || len(v.Errors) != 0 {
 				t.Fatalf("exit %d, %+v", code, v)
 			}
@@ -167,9 +189,11 @@ func TestValidateRulesQuiet(t *testing.T) {
 		"monthly on X":            lintHead + "announcements:\n  - {id: kk, text: \"Kokous\", cron: \"0 10 1 * *\", until: 2026-06-02}\n" + xTarget,
 		"two events, two starts":  lintHead + "events:\n  - {id: a, title: Seminaari, start: 2026-04-10T12:00}\n  - {id: b, title: Seminaari, start: 2026-05-10T12:00}\n" + consoleTarget,
 		"fits X":                  lintHead + "announcements:\n  - {id: lyhyt, text: \"Seuraa LUMOa!\", at: 2026-05-01T10:00}\n" + xTarget,
+		"alt says what it shows": lintHead + "announcements:\n  - id: kuvalla\n    text: \"Seminaari alkaa\"\n    at: 2026-05-03T10:00\n" +
+			"    images: [{path: kuva.jpg, alt: \"Kaksi työntekijää ja perhe keittiön pöydän ääressä\"}]\n" + xTarget,
 	} {
 		t.Run(name, func(t *testing.T) {
-			v, code := validateJSON(t, cfg, nil, "--now", lintNow)
+			v, code := validateJSON(t, cfg, map[string]string{"kuva.jpg": smallPhoto}, "--now", lintNow)
 			if code != 0 || !v.Valid || len(v.Warnings) != 0 {
 				t.Errorf("exit %d, %+v", code, v)
 			}
@@ -300,3 +324,6 @@ announcements:
 		t.Errorf("%d warnings in the text, want 4:\n%s", strings.Count(text, "warning ("), text)
 	}
 }
+
+// smallPhoto is a JPEG for configs that carry an image.
+var smallPhoto = string(mediatest.Photo(60, 40, 1))
