@@ -50,7 +50,8 @@ func earliest(ts ...time.Time) time.Time {
 // Step, each on its own loop so that none holds back another. The poller
 // reads the feeds on the poll schedule (each feed holding only itself);
 // the planner plans whenever a post falls due, when a feed brought
-// something, and at least every lookahead/3; one delivery worker per
+// something (or, on a replica that does not poll, when the poll leader
+// brought new calendars), and at least every lookahead/3; one delivery worker per
 // target sends (a slow platform holds back no other). In-flight requests
 // finish (bounded by the target's timeout) before Run returns.
 func (b *Bot) Run(ctx context.Context) error {
@@ -65,9 +66,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	wg.Go(func() {
 		for {
-			start := clock.Now()
-			b.poll(ctx, start, true, nil, func() { signal(plan) })
-			if !sleepUntil(ctx, clock, b.cfg.Poll.Next(start), nil) {
+			next := b.pollTurn(ctx, clock.Now(), plan)
+			if !sleepUntil(ctx, clock, next, nil) {
 				return
 			}
 		}

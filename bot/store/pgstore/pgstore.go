@@ -59,8 +59,10 @@ var ErrNotFound = errors.New("no such delivery")
 var ErrEnded = errors.New("delivery already ended")
 
 // ErrLeaseLost is wrapped by Renew when this store no longer holds the
-// delivery: it ended, went back to pending, or another owner claimed it.
-var ErrLeaseLost = errors.New("delivery not held by this store")
+// delivery: it ended, went back to pending, or another owner claimed it;
+// and by MarkRetry and Finish on a delivery another owner holds now. It is
+// the core's bot.ErrLeaseLost.
+var ErrLeaseLost = bot.ErrLeaseLost
 
 // DefaultLease is how long a claim holds when Options.Lease is 0: longer
 // than any one platform request with its timeouts, short enough that a
@@ -167,6 +169,11 @@ func (s *Store) Close() error {
 
 // Owner is the id this store claims deliveries with.
 func (s *Store) Owner() string { return s.owner }
+
+// Lease is how long a claim holds unless renewed (bot.Leaser).
+func (s *Store) Lease() time.Duration { return s.lease }
+
+var _ bot.Leaser = (*Store)(nil)
 
 // Ping checks that the database answers and the schema is there (for /readyz).
 func (s *Store) Ping(ctx context.Context) error {
