@@ -61,6 +61,7 @@ type Bot struct {
 	gone      map[string]bool                 // events gone from their source, logged
 	leading   bool                            // led the polling when last asked
 	leadErr   bool                            // the last ask failed (logged once)
+	polledErr bool                            // the last read of polledKey failed (logged once)
 	followed  time.Time                       // the last complete poll whose calendars this replica took
 }
 

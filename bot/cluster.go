@@ -137,9 +137,13 @@ func (b *Bot) pollTurn(ctx context.Context, now time.Time, plan chan struct{}) t
 		return b.cfg.Poll.Next(now)
 	}
 	last, _, err := b.moment(ctx, polledKey)
+	b.mu.Lock()
+	said := b.polledErr
+	b.polledErr = err != nil
+	b.mu.Unlock()
 	if err != nil {
-		if ctx.Err() == nil {
-			b.log.Error("cannot read when the feeds were last polled", "error", b.deps.Redact(err.Error()))
+		if !said && ctx.Err() == nil {
+			b.log.Error("cannot read when the feeds were last polled: not polling until the state answers", "error", b.deps.Redact(err.Error()))
 		}
 		return now.Add(followEvery)
 	}
