@@ -29,7 +29,7 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openRunState(ctx, cfg, env, log, acceptLostWAL)
+			st, err := openRunState(ctx, cfg, env, log, acceptLostWAL, !once)
 			if err != nil {
 				return err
 			}

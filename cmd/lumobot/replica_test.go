@@ -511,11 +511,25 @@ func TestReplicas(t *testing.T) {
 		outcomes[r.Platform+" "+r.Outcome]++
 	}
 	t.Logf("%d posts on each of 3 platforms (%d announcements, %d news); requests by outcome: %v", len(expected), len(ats), nextItem, outcomes)
+	t.Logf("in the replicas' logs: %v", logCount(reps, "this replica polls the feeds now", "platform says the post exists already", "post sent\"", "post failed, will retry"))
 	if t.Failed() {
 		for _, r := range reps {
 			t.Logf("%s log tail:\n%s", r.name, dlvTail(r.log, 30))
 		}
 	}
+}
+
+// logCount counts the lines of the replicas' logs that contain each of
+// msgs.
+func logCount(reps []*replica, msgs ...string) map[string]int {
+	out := map[string]int{}
+	for _, r := range reps {
+		b, _ := os.ReadFile(r.log)
+		for _, m := range msgs {
+			out[m] += strings.Count(string(b), m)
+		}
+	}
+	return out
 }
 
 // killed reports whether the replica's process ended by SIGKILL (the
@@ -626,6 +640,16 @@ func TestReplicasSurviveDatabaseOutage(t *testing.T) {
 	proxy := newPGProxy(t, pu.Host)
 	fake, _ := newDlvFake(t, 7)
 	fake.FailP, fake.LoseP, fake.Latency = 0.10, 0.10, 300*time.Millisecond
+	// One Mastodon post is slow: the database goes while it is in flight,
+	// so its answer comes when "sent" cannot be recorded.
+	slow := make(chan struct{}, 1)
+	var once sync.Once
+	fake.Hook = func(platform string, w http.ResponseWriter, r *http.Request) bool {
+		if platform == "mastodon" && isPost(r) && r.Header.Get("Idempotency-Key") == "announcement:a1:once" {
+			once.Do(func() { slow <- struct{}{}; time.Sleep(2500 * time.Millisecond) })
+		}
+		return false
+	}
 	rec := newInflight(fake)
 	api := httptest.NewServer(rec)
 	t.Cleanup(api.Close)
@@ -650,7 +674,12 @@ func TestReplicasSurviveDatabaseOutage(t *testing.T) {
 			t.Fatalf("%s not ready before the outage: %d %s\n%s", r.name, code, body, dlvTail(r.log, 20))
 		}
 	}
-	time.Sleep(time.Until(ats[0].Add(2 * time.Second)))
+	select {
+	case <-slow:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the slow post never came")
+	}
+	time.Sleep(300 * time.Millisecond)
 	before := len(fake.Posts()["mastodon"])
 	proxy.setCut(true)
 	cutAt := time.Now()
@@ -696,6 +725,12 @@ func TestReplicasSurviveDatabaseOutage(t *testing.T) {
 	if ov := rec.overlaps(); len(ov) > 0 {
 		t.Errorf("posts in flight more than once at a time: %v", ov)
 	}
+	logged := logCount(reps, "not renewed in time: its request is cut short", "post sent but not recorded",
+		"plan failed", "delivery works again", "platform says the post exists already")
+	t.Logf("in the replicas' logs: %v", logged)
+	if logged["post sent but not recorded"]+logged["not renewed in time: its request is cut short"] == 0 {
+		t.Error("the post in flight when the database went was neither cut short nor sent without a record: the outage missed it")
+	}
 	if t.Failed() {
 		for _, r := range reps {
 			t.Logf("%s log tail:\n%s", r.name, dlvTail(r.log, 40))
@@ -737,5 +772,47 @@ func TestReplicasPaceAsOne(t *testing.T) {
 				t.Errorf("%s: posts %d and %d only %s apart, min_gap %s", platform, i-1, i, d.Round(time.Millisecond), gap)
 			}
 		}
+	}
+}
+
+// A PostgreSQL state is named by validate and check without its password,
+// and no log line or error of run shows it: not when the database cannot
+// be reached (the daemon waits for it, run --once ends with exit 1).
+func TestStatePasswordNeverShown(t *testing.T) {
+	dir := t.TempDir()
+	const password = "hunter2-correct-horse"
+	cfg := "state: postgres://lumobot:${PGPASSWORD}@127.0.0.1:1/lumobot?sslmode=disable&connect_timeout=1\n" +
+		"targets:\n  - {name: konsoli, type: console}\nhttp:\n  listen: \"\"\n"
+	dlvWrite(t, filepath.Join(dir, "lumobot.yaml"), cfg)
+	env := append(os.Environ(), "PGPASSWORD="+password, "LUMOBOT_HTTP_LISTEN=")
+	run := func(limit time.Duration, args ...string) (string, int) {
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binary, args...)
+		cmd.Dir, cmd.Env = dir, env
+		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+		out, _ := cmd.CombinedOutput()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	out, code := run(10*time.Second, "validate")
+	if code != 0 || !strings.Contains(out, "state: PostgreSQL postgres://lumobot:xxxxx@127.0.0.1:1/lumobot") {
+		t.Errorf("validate: exit %d, %q; want the state named as PostgreSQL", code, out)
+	}
+	out2, code := run(20*time.Second, "run", "--once")
+	if code != 1 || !strings.Contains(out2, "127.0.0.1:1") {
+		t.Errorf("run --once on an unreachable database: exit %d, %q; want 1 naming the server", code, out2)
+	}
+	out3, _ := run(4*time.Second, "run", "--log-format", "json")
+	if !strings.Contains(out3, "cannot be reached; trying again") {
+		t.Errorf("the daemon does not say it waits for the database: %q", out3)
+	}
+	for _, o := range []string{out, out2, out3} {
+		if strings.Contains(o, password) || strings.Contains(o, "hunter2") {
+			t.Errorf("the password is shown: %s", o)
+		}
+	}
+	dlvWrite(t, filepath.Join(dir, "lumobot.yaml"), strings.Replace(cfg, "postgres://lumobot:${PGPASSWORD}@127.0.0.1:1/lumobot?sslmode=disable&connect_timeout=1", "state/lumobot.db", 1))
+	if out, _ := run(10*time.Second, "validate"); !strings.Contains(out, "state: SQLite state/lumobot.db") {
+		t.Errorf("validate of an SQLite state: %q", out)
 	}
 }

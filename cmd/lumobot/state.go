@@ -91,11 +91,12 @@ func describeState(s string) string {
 	return "SQLite " + s + " (one daemon at a time)"
 }
 
-// openRunState opens the state the daemon runs on. A PostgreSQL database
-// that cannot be reached yet (starting at the same time as lumobot, or
-// restarting) is waited for, retrying with backoff until ctx ends; one that
-// refuses (a wrong password, no such database) is an error at once.
-func openRunState(ctx context.Context, cfg *config.Config, env Env, log *slog.Logger, acceptLostWAL bool) (state, error) {
+// openRunState opens the state `run` works on. With wait (the daemon), a
+// PostgreSQL database that cannot be reached yet (starting at the same time
+// as lumobot, or restarting) is waited for, retrying with backoff until ctx
+// ends; one that refuses (a wrong password, no such database) is an error
+// at once, as is any for `run --once` (a cron job says so and ends).
+func openRunState(ctx context.Context, cfg *config.Config, env Env, log *slog.Logger, acceptLostWAL, wait bool) (state, error) {
 	if !config.IsStateURL(cfg.State) {
 		st, err := store.Open(cfg.State, store.Options{Now: env.Now, Exclusive: true, Key: cfg.StateKey, AcceptLostWAL: acceptLostWAL})
 		if errors.Is(err, store.ErrLostWAL) {
@@ -110,7 +111,7 @@ func openRunState(ctx context.Context, cfg *config.Config, env Env, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	wait := time.Second
+	pause := time.Second
 	for {
 		st, err := pgstore.Open(ctx, u, pgstore.Options{Now: env.Now, Key: cfg.StateKey, Lease: lease})
 		if err == nil {
@@ -121,16 +122,16 @@ func openRunState(ctx context.Context, cfg *config.Config, env Env, log *slog.Lo
 			}
 			return &sharedState{Store: st, locks: locks}, nil
 		}
-		if !unreachable(err) || ctx.Err() != nil {
+		if !wait || !unreachable(err) || ctx.Err() != nil {
 			return nil, err
 		}
-		log.Warn("the state's database cannot be reached; trying again", "state", config.RedactState(cfg.State), "in", wait.String(), "error", err)
+		log.Warn("the state's database cannot be reached; trying again", "state", config.RedactState(cfg.State), "in", pause.String(), "error", err)
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%w (gave up waiting for the database)", err)
-		case <-time.After(wait):
+		case <-time.After(pause):
 		}
-		wait = min(2*wait, 30*time.Second)
+		pause = min(2*pause, 30*time.Second)
 	}
 }
 
