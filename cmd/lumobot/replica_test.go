@@ -7,6 +7,7 @@ package main
 // (under CI they fail: .ci/run starts PostgreSQL and sets it).
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -134,13 +135,47 @@ func (f *inflight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.overlap[key] = n
 		}
 		f.mu.Unlock()
-		defer func() {
-			f.mu.Lock()
-			f.now[key]--
-			f.mu.Unlock()
-		}()
+		var once sync.Once
+		done := func() {
+			once.Do(func() {
+				f.mu.Lock()
+				f.now[key]--
+				f.mu.Unlock()
+			})
+		}
+		defer done()
+		// A request ends for its client when its connection is closed (a
+		// lost answer): Go's transport may replay a POST with an
+		// Idempotency-Key at once on a new connection, before this
+		// handler has returned.
+		w = hijackDone{ResponseWriter: w, done: done}
 	}
 	f.next.ServeHTTP(w, r)
+}
+
+// hijackDone is a ResponseWriter whose hijacked connection ends the
+// request's time in flight when it is closed.
+type hijackDone struct {
+	http.ResponseWriter
+	done func()
+}
+
+func (w hijackDone) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := w.ResponseWriter.(http.Hijacker).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	return closeDone{Conn: c, done: w.done}, rw, nil
+}
+
+type closeDone struct {
+	net.Conn
+	done func()
+}
+
+func (c closeDone) Close() error {
+	c.done()
+	return c.Conn.Close()
 }
 
 func (f *inflight) overlaps() map[string]int {
