@@ -154,16 +154,23 @@ func unreachable(err error) bool {
 // openForReading opens the state without creating it: preview must not
 // write, so a missing state is read as an empty one in a temporary file.
 // A PostgreSQL state is opened read-only (forWrite false) or, for `check`,
-// which may keep a platform session, as the daemon opens it.
+// which may keep a platform session, as the daemon opens it; one without
+// lumobot's tables is read as empty, as a missing file is.
 func openForReading(ctx context.Context, cfg *config.Config, now func() time.Time, forWrite bool) (state, func(), error) {
 	if config.IsStateURL(cfg.State) {
 		u, lease, err := stateURL(cfg.State)
 		if err != nil {
 			return nil, nil, err
 		}
-		st, err := pgstore.Open(ctx, u, pgstore.Options{Now: now, Key: cfg.StateKey, Lease: lease, ReadOnly: !forWrite})
+		st, err := pgstore.Open(ctx, u, pgstore.Options{Now: now, Key: cfg.StateKey, Lease: lease, ReadOnly: true})
 		if errors.Is(err, pgstore.ErrNoSchema) {
-			return emptyState(now) // no lumobot has run on it: nothing is known yet
+			// No lumobot has run on it: nothing is known yet, and neither
+			// preview nor check creates its tables.
+			return emptyState(now)
+		}
+		if err == nil && forWrite {
+			st.Close()
+			st, err = pgstore.Open(ctx, u, pgstore.Options{Now: now, Key: cfg.StateKey, Lease: lease})
 		}
 		if err != nil {
 			return nil, nil, err

@@ -17,6 +17,11 @@
 // crash with a stable Options.Owner). Renew extends a claim while a slow
 // request runs.
 //
+// Locks (locks.go) are the replicas' advisory locks on a connection of
+// their own: the poll leadership and one delivery pass per target
+// (bot.Leader, bot.Locks). Announce (replicas.go) records which config each
+// replica runs.
+//
 // The schema is created and migrated by Open under a PostgreSQL advisory
 // lock, so replicas starting at once migrate it once. Tables are created in
 // the first schema of the connection's search_path (a ?search_path=… in the
