@@ -57,3 +57,34 @@ func TestBudgets(t *testing.T) {
 		t.Errorf("cold run peak RSS %d MiB, budget 120", r.ColdRSS>>20)
 	}
 }
+
+// TestStates is the state comparison at CI size: SQLite and PostgreSQL
+// cycles, and the delivery of one and three replicas, none doubled (the
+// full-size figures are docs/PERFORMANCE.md's). It needs LUMOBOT_PG.
+func TestStates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs lumobot: not with -short")
+	}
+	pg := os.Getenv("LUMOBOT_PG")
+	if pg == "" {
+		t.Skip("LUMOBOT_PG is not set: the PostgreSQL comparison needs a server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var log strings.Builder
+	r, err := RunStates(ctx, StateOptions{
+		Options: Options{Feeds: 20, Items: 20, Runs: 1, Dir: t.TempDir(), Log: &log},
+		PG:      pg, Posts: 20, Targets: 2, Replicas: 3,
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	var rep strings.Builder
+	r.Report(&rep)
+	t.Log("\n" + rep.String())
+	for name, tp := range r.Throughput {
+		if tp <= 0 {
+			t.Errorf("%s: throughput %v", name, tp)
+		}
+	}
+}

@@ -35,6 +35,10 @@ type Deps struct {
 	// Redact removes every configured secret from text that will be stored
 	// or shown (a platform's error can echo a credential); nil: none.
 	Redact func(string) string
+	// Leader and Locks coordinate replicas sharing the state (see
+	// cluster.go); nil: this process is the only one.
+	Leader Leader
+	Locks  Locks
 }
 
 // Bot joins sources, planner, outbox and targets for one configuration.
@@ -55,6 +59,10 @@ type Bot struct {
 	noticed   map[string]Draft                // change and cancel notices planned, by key and target
 	told      map[string]map[string]announced // per target: what its followers were told of each event
 	gone      map[string]bool                 // events gone from their source, logged
+	leading   bool                            // led the polling when last asked
+	leadErr   bool                            // the last ask failed (logged once)
+	polledErr bool                            // the last read of polledKey failed (logged once)
+	followed  time.Time                       // the last complete poll whose calendars this replica took
 }
 
 // New builds a bot for cfg.
@@ -80,6 +88,7 @@ func New(cfg Config, deps Deps) *Bot {
 			Observer: deps.Observer,
 			Redact:   deps.Redact,
 			Paused:   cfg.Paused,
+			Locks:    deps.Locks,
 		},
 		log:       deps.Logger,
 		calendars: map[string][]byte{},

@@ -50,7 +50,8 @@ func earliest(ts ...time.Time) time.Time {
 // Step, each on its own loop so that none holds back another. The poller
 // reads the feeds on the poll schedule (each feed holding only itself);
 // the planner plans whenever a post falls due, when a feed brought
-// something, and at least every lookahead/3; one delivery worker per
+// something (or, on a replica that does not poll, when the poll leader
+// brought new calendars), and at least every lookahead/3; one delivery worker per
 // target sends (a slow platform holds back no other). In-flight requests
 // finish (bounded by the target's timeout) before Run returns.
 func (b *Bot) Run(ctx context.Context) error {
@@ -65,9 +66,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	wg.Go(func() {
 		for {
-			start := clock.Now()
-			b.poll(ctx, start, true, nil, func() { signal(plan) })
-			if !sleepUntil(ctx, clock, b.cfg.Poll.Next(start), nil) {
+			next := b.pollTurn(ctx, clock.Now(), plan)
+			if !sleepUntil(ctx, clock, next, nil) {
 				return
 			}
 		}
@@ -77,6 +77,9 @@ func (b *Bot) Run(ctx context.Context) error {
 		next, err := b.Plan(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			b.log.Error("plan failed", "error", b.deps.Redact(err.Error()))
+			// The state may be back in a moment (a database restarting):
+			// what falls due meanwhile must not wait for the next wake.
+			next = earliest(next, now.Add(max(b.cfg.Retry.Initial, time.Second)))
 		}
 		for _, w := range wake {
 			signal(w)
@@ -94,11 +97,26 @@ func (b *Bot) Run(ctx context.Context) error {
 // worker delivers one target's posts whenever they are due, or when woken
 // because new posts may be waiting.
 func (b *Bot) worker(ctx context.Context, t Target, wake <-chan struct{}) {
+	var failing time.Time // since when passes fail; zero: they do not
+	var said time.Time    // when that was last logged
 	for {
 		next, err := b.deliverer.Deliver(ctx, t)
-		if err != nil && ctx.Err() == nil {
-			b.log.Error("delivery failed", "target", t.Name, "error", b.deps.Redact(err.Error()))
-			next = b.deps.Clock.Now().Add(max(b.cfg.Retry.Initial, time.Second)) // the store is in trouble: look again soon
+		now := b.deps.Clock.Now()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			// Logged when it starts, then once a minute: a state that is
+			// away for a while (a database restarting) fails every pass.
+			if failing.IsZero() {
+				failing = now
+			}
+			if now.Sub(said) >= time.Minute {
+				b.log.Error("delivery failed", "target", t.Name, "error", b.deps.Redact(err.Error()), "failing_since", failing.Format(time.RFC3339))
+				said = now
+			}
+			next = now.Add(max(b.cfg.Retry.Initial, time.Second)) // the store is in trouble: look again soon
+		case err == nil && !failing.IsZero():
+			b.log.Info("delivery works again", "target", t.Name, "failed_for", now.Sub(failing).Round(time.Second).String())
+			failing, said = time.Time{}, time.Time{}
 		}
 		if !sleepUntil(ctx, b.deps.Clock, next, wake) {
 			return

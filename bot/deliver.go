@@ -68,7 +68,11 @@ type Deliverer struct {
 	// text as planned.
 	Rerender func(t Target, o Delivery, at time.Time) (text string, ok bool)
 	// Sent, when set, is told of each delivery recorded sent.
-	Sent  func(ctx context.Context, t Target, o Delivery, at time.Time)
+	Sent func(ctx context.Context, t Target, o Delivery, at time.Time)
+	// Locks, when set, make a target's delivery pass one replica's at a
+	// time, and its 429 holds shared through the store's values (see
+	// cluster.go); nil: this process is the only one.
+	Locks Locks
 	watch *watchdog
 
 	mu       sync.Mutex
@@ -82,22 +86,54 @@ type Deliverer struct {
 func deliveryID(key, target string) string { return key + "\x00" + target }
 
 // hold keeps every post of target back until t (a 429's reset: the limit is
-// the account's, so another post would only be refused too).
-func (d *Deliverer) hold(target string, t time.Time) {
+// the account's, so another post would only be refused too). Replicas
+// share it through the store: the pass that learnt it holds the target's
+// lock, so reading and writing it is no race.
+func (d *Deliverer) hold(ctx context.Context, target string, t time.Time) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.held == nil {
 		d.held = map[string]time.Time{}
 	}
 	if t.After(d.held[target]) {
 		d.held[target] = t
 	}
+	d.mu.Unlock()
+	kv, ok := d.Store.(KV)
+	if d.Locks == nil || !ok {
+		return
+	}
+	if shared := d.sharedHold(ctx, kv, target); !t.After(shared) {
+		return
+	}
+	if err := kv.Put(ctx, heldKey(target), []byte(t.UTC().Format(time.RFC3339Nano))); err != nil {
+		d.Logger.Error("cannot share the rate-limit hold with the other replicas", "target", target, "until", t.Format(time.RFC3339), "error", d.redact(err.Error()))
+	}
 }
 
-func (d *Deliverer) heldUntil(target string) time.Time {
+func (d *Deliverer) heldUntil(ctx context.Context, target string) time.Time {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.held[target]
+	until := d.held[target]
+	d.mu.Unlock()
+	if kv, ok := d.Store.(KV); ok && d.Locks != nil {
+		if shared := d.sharedHold(ctx, kv, target); shared.After(until) {
+			until = shared
+		}
+	}
+	return until
+}
+
+// sharedHold is the hold another replica (or this one) recorded for
+// target; zero when none or unreadable.
+func (d *Deliverer) sharedHold(ctx context.Context, kv KV, target string) time.Time {
+	v, ok, err := kv.Get(ctx, heldKey(target))
+	if err != nil || !ok {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(v))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 func (d *Deliverer) redact(s string) string {
@@ -137,8 +173,27 @@ func (d *Deliverer) canRecord(ctx context.Context) error {
 // Deliver sends what target may send now, one post at a time in rank
 // order, and returns when it should be called again (zero: nothing waits).
 // It reads the outbox once a pass, not once a post. It stops early,
-// leaving the rest for later, when ctx ends.
+// leaving the rest for later, when ctx ends. With Locks, the pass is made
+// only while this replica holds the target's lock; when another one does,
+// Deliver returns at once and asks to be called again in a moment.
 func (d *Deliverer) Deliver(ctx context.Context, t Target) (time.Time, error) {
+	if d.Locks == nil {
+		return d.pass(ctx, t, nil)
+	}
+	lock, ok, err := d.Locks.TryLock(ctx, "deliver:"+t.Name)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("deliver to %s: take the target's lock: %w", t.Name, err)
+	}
+	if !ok {
+		return d.Clock.Now().Add(lockedRetry), nil
+	}
+	defer lock.Unlock()
+	return d.pass(ctx, t, lock)
+}
+
+// pass is one delivery pass; lock, when not nil, is the target's, checked
+// before each send.
+func (d *Deliverer) pass(ctx context.Context, t Target, lock Lock) (time.Time, error) {
 	at := d.Clock.Now()
 	open, err := d.Store.Open(ctx, t.Name)
 	if err != nil {
@@ -170,6 +225,12 @@ func (d *Deliverer) Deliver(ctx context.Context, t Target) (time.Time, error) {
 		}
 		if err := d.canRecord(ctx); err != nil {
 			return at.Add(max(d.Retry.Initial, time.Second)), nil
+		}
+		if lock != nil {
+			if err := lock.Held(ctx); err != nil {
+				// Another replica may be deciding for this target now.
+				return time.Time{}, fmt.Errorf("deliver to %s: the target's lock may be lost: %w", t.Name, err)
+			}
 		}
 		if o.Attempts == 0 && o.Status == StatusPending && d.Rerender != nil {
 			// The text freezes at the first attempt: make it the text of
@@ -266,7 +327,7 @@ func (d *Deliverer) choose(ctx context.Context, t Target, open *[]Delivery, sent
 		}
 		return next, -1, nil
 	}
-	if until := d.heldUntil(t.Name); until.After(at) {
+	if until := d.heldUntil(ctx, t.Name); until.After(at) {
 		later(until)
 		return next, -1, nil
 	}
@@ -321,7 +382,11 @@ func (d *Deliverer) Flooded() []string {
 
 func (d *Deliverer) finish(ctx context.Context, o Delivery, st Status, reason string, at time.Time) error {
 	reason = d.redact(reason)
-	if err := d.Store.Finish(ctx, o.Key, o.Target, st, reason, at); err != nil {
+	if err := d.Store.Finish(ctx, o.Key, o.Target, st, reason, at); errors.Is(err, ErrLeaseLost) {
+		// Another replica is sending it now: its outcome decides.
+		d.Logger.Info("post not ended: another replica holds it", "key", o.Key, "target", o.Target, "status", string(st))
+		return nil
+	} else if err != nil {
 		return err
 	}
 	level := slog.LevelInfo
@@ -347,8 +412,16 @@ func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time
 	uncertain := o.Status == StatusSending || (o.Attempts > 0 && !d.refused[id])
 	d.mu.Unlock()
 	claimed, err := d.Store.MarkSending(ctx, o.Key, o.Target, at)
-	if err != nil || !claimed {
+	if err != nil {
 		return false, time.Time{}, err
+	}
+	if !claimed {
+		if d.Locks != nil {
+			// Another replica holds it (it died mid-send, or its request
+			// is still under way): look again when its claim may lapse.
+			return false, at.Add(claimedRetry), nil
+		}
+		return false, time.Time{}, nil
 	}
 	if o.FirstTry.IsZero() {
 		o.FirstTry = at
@@ -370,9 +443,11 @@ func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time
 	if d.watch != nil {
 		end = d.watch.begin("send to "+t.Name, at)
 	}
+	lost := d.keepClaim(rctx, cancel, o, at)
 	receipt, err := t.Poster.Post(rctx, o.Post)
 	end()
 	cancel()
+	leaseLost := lost()
 	wctx := context.WithoutCancel(ctx)
 	done := d.Clock.Now()
 	switch {
@@ -385,6 +460,14 @@ func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time
 		return false, time.Time{}, d.finish(wctx, o, StatusFailed, "refused as duplicate content: an earlier post to this account has the same text; nothing went out ("+d.redact(err.Error())+")", done)
 	}
 	reason := d.redact(err.Error())
+	if leaseLost {
+		// Cut short before its claim lapsed, or another replica took it
+		// over: the next attempt, under the same idempotency key, is made
+		// by whoever claims it next. Recording a retry here could release
+		// another replica's claim.
+		d.Logger.Warn("post not sent; it stays claimed until its claim lapses, then is sent again under the same key", "key", o.Key, "target", o.Target, "error", reason)
+		return false, done.Add(claimedRetry), nil
+	}
 	var de *DeliveryError
 	if errors.As(err, &de) && de.Permanent {
 		return false, time.Time{}, d.finish(wctx, o, StatusFailed, reason, done)
@@ -394,7 +477,7 @@ func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time
 	if de != nil && !de.RetryAt.IsZero() {
 		// A rate limit is a clear refusal: nothing went out.
 		retryAt, refused = de.RetryAt, true
-		d.hold(t.Name, retryAt)
+		d.hold(wctx, t.Name, retryAt)
 	}
 	d.mu.Lock()
 	if d.refused == nil {
@@ -406,7 +489,71 @@ func (d *Deliverer) send(ctx context.Context, t Target, o Delivery, at time.Time
 		return false, time.Time{}, d.finish(wctx, o, StatusFailed, fmt.Sprintf("gave up after %s: %s", d.Retry.GiveUp, reason), done)
 	}
 	d.Logger.Warn("post failed, will retry", "key", o.Key, "target", o.Target, "attempt", o.Attempts, "retry_at", retryAt.Format(time.RFC3339), "error", reason)
-	return false, retryAt, d.Store.MarkRetry(wctx, o.Key, o.Target, retryAt, reason, done)
+	if err := d.Store.MarkRetry(wctx, o.Key, o.Target, retryAt, reason, done); errors.Is(err, ErrLeaseLost) {
+		d.Logger.Warn("retry not recorded: another replica holds the post now", "key", o.Key, "target", o.Target)
+		return false, time.Time{}, nil
+	} else if err != nil {
+		return false, retryAt, err
+	}
+	return false, retryAt, nil
+}
+
+// keepClaim renews the claim on o, taken at claimed, while its request
+// runs, when the store's claims expire (Leaser); it cancels the request
+// before the claim would lapse unrenewed (the state unreachable), so that
+// the request is never still under way when another replica may take the
+// post over. The returned func stops it and reports whether the claim was
+// lost (cut short, or taken by another replica).
+func (d *Deliverer) keepClaim(ctx context.Context, cancel context.CancelFunc, o Delivery, claimed time.Time) (stop func() (lost bool)) {
+	l, ok := d.Store.(Leaser)
+	if !ok || l.Lease() <= 0 {
+		return func() bool { return false }
+	}
+	lease := l.Lease()
+	every := lease / 3
+	quit := make(chan struct{})
+	done := make(chan bool, 1)
+	go func() {
+		until := claimed.Add(lease)
+		for {
+			select {
+			case <-quit:
+				done <- false
+				return
+			case <-ctx.Done():
+				done <- false
+				return
+			case <-d.Clock.After(every):
+			}
+			asked := d.Clock.Now()
+			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), every/2)
+			err := l.Renew(rctx, o.Key, o.Target)
+			rcancel()
+			switch {
+			case err == nil:
+				until = asked.Add(lease)
+			case errors.Is(err, ErrLeaseLost):
+				d.Logger.Error("lost the claim on a post while its request runs: another replica may send it too", "key", o.Key, "target", o.Target)
+				cancel()
+				done <- true
+				return
+			default:
+				d.Logger.Warn("cannot renew the claim on a post in flight", "key", o.Key, "target", o.Target, "error", d.redact(err.Error()))
+			}
+			if until.Sub(d.Clock.Now()) <= every {
+				// One more missed renewal and another replica could take
+				// it: give this attempt up while the claim still holds.
+				d.Logger.Error("claim on a post in flight not renewed in time: its request is cut short", "key", o.Key, "target", o.Target, "claim_until", until.Format(time.RFC3339))
+				cancel()
+				done <- true
+				return
+			}
+		}
+	}()
+	return func() bool {
+		close(quit)
+		return <-done
+	}
 }
 
 // recordSent records a post the platform has. When the record fails (a

@@ -25,7 +25,9 @@ func announcedKey(target string) string { return "announced:" + target }
 func (b *Bot) announcedFor(ctx context.Context, target string) (map[string]announced, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if m, ok := b.told[target]; ok {
+	// Replicas sharing the state read it afresh each time: the one that
+	// sent the last reminder wrote it.
+	if m, ok := b.told[target]; ok && !b.shared() {
 		return m, nil
 	}
 	m := map[string]announced{}

@@ -38,9 +38,18 @@ func (b *Bot) Health() []FeedHealth {
 // Poll fetches every feed, at most Concurrency at once, and returns when
 // all are done. New news items go into the outbox as each feed arrives;
 // calendars are kept for planning. A feed that fails is logged and
-// skipped: it never stops the others.
+// skipped: it never stops the others. Of replicas sharing a state, only the
+// poll leader polls; on the others Poll does nothing.
 func (b *Bot) Poll(ctx context.Context, now time.Time) {
+	if !b.lead(ctx) {
+		return
+	}
 	b.poll(ctx, now, true, nil, nil)
+	if b.shared() && ctx.Err() == nil {
+		if err := b.putMoment(ctx, polledKey, now); err != nil {
+			b.log.Error("cannot record the poll", "error", b.deps.Redact(err.Error()))
+		}
+	}
 }
 
 // poll reads every feed; with write it records what it saw and enqueues new

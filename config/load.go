@@ -112,13 +112,17 @@ func Load(opts Options) (*Config, error) {
 	if err != nil {
 		return nil, NewError(opts.File, c.decodeProblems(err))
 	}
+	var stateErr error
 	if opts.State != "" {
 		c.State, c.stateFlag = opts.State, true
-	} else if c.State != "" && !filepath.IsAbs(c.State) && !strings.Contains(c.State, "://") {
+	} else if c.State, stateErr = expandState(c.State, lookup); c.State != "" && !filepath.IsAbs(c.State) && !strings.Contains(c.State, "://") {
 		c.State = c.Path(c.State)
 	}
 	// Report every problem at once: the secrets' and the rest's.
 	p := problems{c: &c}
+	if stateErr != nil {
+		p.add("state", "%v", stateErr)
+	}
 	c.resolveSecrets(&p, lookup)
 	c.validate(&p)
 	if len(p.list) > 0 {
@@ -359,9 +363,9 @@ func parseStateKey(b []byte) ([]byte, error) {
 
 // Secrets lists every secret value in the config, for redaction: the
 // targets' credentials and webhook URLs and headers, feed URLs given as
-// url_file or ${ENV}, and the state key.
+// url_file or ${ENV}, the state key, and the password of a state URL.
 func (c *Config) Secrets() []string {
-	out := c.targetSecrets()
+	out := append(c.targetSecrets(), stateSecrets(c.State)...)
 	if len(c.StateKey) > 0 {
 		for _, s := range []string{c.stateKeyText, hex.EncodeToString(c.StateKey), base64.StdEncoding.EncodeToString(c.StateKey)} {
 			if len(s) >= 4 {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -63,4 +64,65 @@ func (s *Store) Put(ctx context.Context, key string, value []byte) error {
 		return fmt.Errorf("store: put %s: %w", key, err)
 	}
 	return nil
+}
+
+// Swap replaces the value under key with new only if it is old now, in one
+// transaction: a compare-and-swap for values several clients may update (a
+// platform session whose refresh token rotates). old nil means the key must
+// be absent, an empty old that it holds an empty value; new nil deletes the
+// key. Sealed values are compared as they read, not as stored. swapped is
+// false, with a nil error, when the value was not old.
+func (s *Store) Swap(ctx context.Context, key string, old, new []byte) (swapped bool, err error) {
+	if key == "" {
+		return false, errors.New("store: swap: empty key")
+	}
+	at, err := moment(s.now())
+	if err != nil {
+		return false, fmt.Errorf("store: swap %s: %w", key, err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var (
+			cur      []byte
+			isSealed bool
+		)
+		err := tx.QueryRowContext(ctx, `SELECT value, sealed FROM kv WHERE key = ?`, key).Scan(&cur, &isSealed)
+		exists := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if exists && isSealed {
+			if s.aead == nil {
+				return fmt.Errorf("%w: the value is sealed and no state key is set (state_key_file)", ErrWrongKey)
+			}
+			if cur, err = sealed.Open(s.aead, cur, sealed.KVAD(key)); err != nil {
+				return err
+			}
+		}
+		if (old == nil) != !exists || (exists && !bytes.Equal(cur, old)) {
+			return nil
+		}
+		switch {
+		case new == nil && !exists:
+		case new == nil:
+			if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE key = ?`, key); err != nil {
+				return err
+			}
+		default:
+			v, seal := new, s.aead != nil
+			if seal {
+				v = sealed.Seal(s.aead, v, sealed.KVAD(key))
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO kv (key, value, updated, sealed) VALUES (?, ?, ?, ?)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = excluded.updated, sealed = excluded.sealed`,
+				key, v, at, seal); err != nil {
+				return err
+			}
+		}
+		swapped = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: swap %s: %w", key, err)
+	}
+	return swapped, nil
 }

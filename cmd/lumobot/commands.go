@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lumohanke/lumobot/bot/server"
-	"github.com/lumohanke/lumobot/bot/store"
 )
 
 func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
@@ -30,10 +29,7 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(cfg.State, store.Options{Now: env.Now, Exclusive: true, Key: cfg.StateKey, AcceptLostWAL: acceptLostWAL})
-			if errors.Is(err, store.ErrLostWAL) {
-				return fmt.Errorf("%w\n(put the -wal file back beside the state, or start once with --accept-lost-wal to accept that what it held is lost: posts recorded there may go out again)", err)
-			}
+			st, err := openRunState(ctx, cfg, env, log, acceptLostWAL, !once)
 			if err != nil {
 				return err
 			}
@@ -82,11 +78,12 @@ func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, cleanup, err := openForReading(cfg.State, env.Now, cfg.StateKey)
+			st, cleanup, err := openForReading(ctx, cfg, env.Now, true)
 			if err != nil {
 				return err
 			}
 			defer cleanup()
+			fmt.Fprintf(env.Stdout, "state: %s\n", describeState(cfg.State))
 			ts, err := buildTargets(cfg, st, log, env)
 			if err != nil {
 				return err

@@ -15,7 +15,6 @@ import (
 
 	"github.com/lumohanke/lumobot/bot"
 	"github.com/lumohanke/lumobot/bot/server"
-	"github.com/lumohanke/lumobot/bot/store"
 	"github.com/lumohanke/lumobot/config"
 	"github.com/lumohanke/lumobot/feeds"
 )
@@ -24,7 +23,7 @@ import (
 // with watch, a change of the config file) loads and validates the config
 // anew; a valid one replaces the running generation once its in-flight
 // posts are done, an invalid one is logged and the old one keeps running.
-func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core bot.Config, st *store.Store, log *slog.Logger, watch bool) error {
+func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core bot.Config, st state, log *slog.Logger, watch bool) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := server.NewMetrics(reg, st.Counts, env.Now)
@@ -107,7 +106,14 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 		}
 	}()
 
-	log.Info("lumobot started", "version", version, "config", cfg.File, "state", cfg.State, "targets", len(a.targets), "feeds", len(cfg.Feeds))
+	var replicas *replicaWatch
+	if ps, ok := st.(*sharedState); ok {
+		replicas = newReplicaWatch(ps.Store, reg, log, env.Now)
+		replicas.loaded(configHash(cfg), false)
+		go replicas.run(ctx)
+		defer replicas.leave()
+	}
+	log.Info("lumobot started", "version", version, "config", cfg.File, "state", describeState(cfg.State), "targets", len(a.targets), "feeds", len(cfg.Feeds))
 	for {
 		a := current.Load()
 		metrics.Paused(a.core.Paused)
@@ -158,7 +164,7 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 				log.Info("reloading config", "file", g.config, "why", why)
 				ncfg, err := g.load(env)
 				if err == nil && ncfg.State != cfg.State {
-					err = fmt.Errorf("state: changed from %s to %s; a new state path needs a restart", cfg.State, ncfg.State)
+					err = fmt.Errorf("state: changed from %s to %s; a new state needs a restart", config.RedactState(cfg.State), config.RedactState(ncfg.State))
 				}
 				var ncore bot.Config
 				if err == nil {
@@ -175,6 +181,9 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 				}
 				metrics.Reloaded(true)
 				cfgStatus.Loaded(ncfg.File, env.Now())
+				if replicas != nil {
+					replicas.loaded(configHash(ncfg), true)
+				}
 				break wait
 			}
 		}

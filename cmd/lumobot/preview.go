@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/lumohanke/lumobot/bot"
 	"github.com/lumohanke/lumobot/bot/render"
-	"github.com/lumohanke/lumobot/bot/store"
 	"github.com/lumohanke/lumobot/config"
 	"github.com/lumohanke/lumobot/feeds"
 	"github.com/lumohanke/lumobot/lint"
@@ -56,7 +53,7 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, cleanup, err := openForReading(cfg.State, env.Now, cfg.StateKey)
+			st, cleanup, err := openForReading(ctx, cfg, env.Now, false)
 			if err != nil {
 				return err
 			}
@@ -229,28 +226,6 @@ func appendJSONStringSlow(b []byte, s string) []byte {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
 	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
-}
-
-// openForReading opens the state without creating it: preview must not
-// write, so a missing state is read as an empty one in a temporary file.
-func openForReading(path string, now func() time.Time, key []byte) (*store.Store, func(), error) {
-	if _, err := os.Stat(path); err == nil {
-		st, err := store.Open(path, store.Options{Now: now, Key: key})
-		if err != nil {
-			return nil, nil, err
-		}
-		return st, func() { st.Close() }, nil
-	}
-	dir, err := os.MkdirTemp("", "lumobot-preview-")
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := store.Open(filepath.Join(dir, "empty.db"), store.Options{Now: now})
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, nil, err
-	}
-	return st, func() { st.Close(); os.RemoveAll(dir) }, nil
 }
 
 // previewRow is one line of `preview --format json`.

@@ -69,7 +69,7 @@ func Run(ctx context.Context, env Env) int {
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.config, "config", defConfig, "config file (env LUMOBOT_CONFIG)")
-	pf.StringVar(&g.state, "state", "", "state database path (overrides the state key)")
+	pf.StringVar(&g.state, "state", "", "state: an SQLite file path or a postgres:// URL (overrides the state key; env LUMOBOT_STATE)")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.SetArgs(env.Args)

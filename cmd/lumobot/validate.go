@@ -43,6 +43,7 @@ func validateCmd(g *globals, env Env) *cobra.Command {
 			}
 			fmt.Fprintf(env.Stdout, "%s: valid: %d feeds, %d events, %d announcements, %d targets, %d warnings\n",
 				cfg.File, len(cfg.Feeds), len(cfg.Events), len(cfg.Announcements), len(cfg.Targets), len(ws))
+			fmt.Fprintf(env.Stdout, "state: %s\n", describeState(cfg.State))
 			return nil
 		},
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -17,7 +16,6 @@ import (
 	"github.com/lumohanke/lumobot/bot/platform/webhook"
 	"github.com/lumohanke/lumobot/bot/platform/x"
 	"github.com/lumohanke/lumobot/bot/render"
-	"github.com/lumohanke/lumobot/bot/store"
 	"github.com/lumohanke/lumobot/config"
 	"github.com/lumohanke/lumobot/feeds"
 	"github.com/lumohanke/lumobot/feeds/calendar"
@@ -59,7 +57,7 @@ type built struct {
 
 // buildTargets creates a client for every configured target. A missing
 // credential is a config error here, at start, not at the first post.
-func buildTargets(cfg *config.Config, st *store.Store, log *slog.Logger, env Env) ([]built, error) {
+func buildTargets(cfg *config.Config, st state, log *slog.Logger, env Env) ([]built, error) {
 	var out []built
 	var problems []string
 	fetcher := &feeds.Fetcher{UserAgent: userAgent()}
@@ -194,7 +192,7 @@ func prepareTargets(ctx context.Context, ts []built, log *slog.Logger) {
 type app struct {
 	cfg     *config.Config
 	core    bot.Config
-	store   *store.Store
+	store   state
 	bot     *bot.Bot
 	targets []built
 	log     *slog.Logger
@@ -206,7 +204,7 @@ func (a *app) Close() {
 }
 
 // newApp wires a bot for cfg, compiled as core, over an open store.
-func newApp(cfg *config.Config, core bot.Config, st *store.Store, log *slog.Logger, env Env, obs bot.Observer) (*app, error) {
+func newApp(cfg *config.Config, core bot.Config, st state, log *slog.Logger, env Env, obs bot.Observer) (*app, error) {
 	ts, err := buildTargets(cfg, st, log, env)
 	if err != nil {
 		return nil, err
@@ -222,6 +220,13 @@ func newApp(cfg *config.Config, core bot.Config, st *store.Store, log *slog.Logg
 		targets[i] = ts[i].Target
 	}
 	clock := systemClock{env.Now}
+	var (
+		leader bot.Leader
+		locks  bot.Locks
+	)
+	if c, ok := st.(coordinated); ok {
+		leader, locks = c.coordination()
+	}
 	b := bot.New(core, bot.Deps{
 		Store:    st,
 		Fetcher:  &feeds.Fetcher{UserAgent: userAgent()},
@@ -231,6 +236,8 @@ func newApp(cfg *config.Config, core bot.Config, st *store.Store, log *slog.Logg
 		Logger:   log,
 		Observer: obs,
 		Redact:   redactor(cfg.Secrets()),
+		Leader:   leader,
+		Locks:    locks,
 	})
 	return &app{cfg: cfg, core: core, store: st, bot: b, targets: ts, log: log, clock: clock}, nil
 }
@@ -247,5 +254,3 @@ var parsers = bot.Parsers{
 	},
 	Calendar: calendar.ParseWithWarnings,
 }
-
-var _ io.Closer = (*store.Store)(nil)

@@ -21,6 +21,10 @@ func main() {
 		serve(os.Args[2:]) // only the fixture server, for profiling by hand
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "states" {
+		states(os.Args[2:]) // SQLite against PostgreSQL, and replicas' throughput
+		return
+	}
 	var o bench.Options
 	flag.IntVar(&o.Feeds, "feeds", 200, "news feeds served")
 	flag.IntVar(&o.Items, "items", 100, "items in each feed")
@@ -71,4 +75,41 @@ func serve(args []string) {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	<-ctx.Done()
+}
+
+// states compares the SQLite and PostgreSQL states: the feed cycle, and
+// delivery throughput of one replica and of several.
+func states(args []string) {
+	fs := flag.NewFlagSet("states", flag.ExitOnError)
+	var o bench.StateOptions
+	fs.StringVar(&o.PG, "pg", os.Getenv("LUMOBOT_PG"), "PostgreSQL server (default LUMOBOT_PG); a schema per measurement")
+	fs.IntVar(&o.Feeds, "feeds", 200, "news feeds served")
+	fs.IntVar(&o.Items, "items", 100, "items in each feed")
+	fs.IntVar(&o.Runs, "runs", 5, "repetitions (figures are medians)")
+	fs.IntVar(&o.Workers, "workers", 8, "lumobot's schedule.concurrency")
+	fs.IntVar(&o.Posts, "posts", 200, "announcements due at once, for the throughput")
+	fs.IntVar(&o.Targets, "targets", 2, "webhook targets each announcement goes to")
+	fs.IntVar(&o.Replicas, "replicas", 3, "replicas of the larger throughput run")
+	fs.StringVar(&o.Bin, "bin", "", "lumobot binary to measure (default: go build ./cmd/lumobot)")
+	fs.StringVar(&o.Dir, "dir", "", "scratch directory, kept (default: a temporary one, removed)")
+	benchOut := fs.String("benchout", "", "also write the samples in Go benchmark format to this file (for benchstat)")
+	_ = fs.Parse(args)
+	o.Log = os.Stderr
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	r, err := bench.RunStates(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lumobench:", err)
+		os.Exit(1)
+	}
+	r.Report(os.Stdout)
+	if *benchOut != "" {
+		f, err := os.Create(*benchOut)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "lumobench:", err)
+			os.Exit(1)
+		}
+		r.BenchFormat(f)
+		f.Close()
+	}
 }

@@ -185,7 +185,7 @@ func (s *Store) status(ctx context.Context, key, target string) (st bot.Status, 
 // with the same receipt ID is a no-op; a sent row is never overwritten
 // (ErrEnded), nor is a failed or skipped one.
 func (s *Store) MarkSent(ctx context.Context, key, target string, r bot.Receipt, now time.Time) error {
-	return s.transition(ctx, "mark sent", key, target, now,
+	return s.transition(ctx, "mark sent", key, target, now, false,
 		`status = 'sent', remote_id = @id, remote_url = @url, reason = '', next_attempt = NULL`,
 		pgx.NamedArgs{"id": r.ID, "url": r.URL},
 		func(st bot.Status, remoteID string) bool { return st == bot.StatusSent && remoteID == r.ID })
@@ -193,9 +193,10 @@ func (s *Store) MarkSent(ctx context.Context, key, target string, r bot.Receipt,
 
 // MarkRetry puts a pending or sending delivery back to pending, not before
 // next, with the reason, and releases the claim; on an ended delivery it
-// returns ErrEnded.
+// returns ErrEnded. A sending delivery that another owner holds (its claim
+// has not lapsed) is left to it: ErrLeaseLost.
 func (s *Store) MarkRetry(ctx context.Context, key, target string, next time.Time, reason string, now time.Time) error {
-	return s.transition(ctx, "mark retry", key, target, now,
+	return s.transition(ctx, "mark retry", key, target, now, true,
 		`status = 'pending', next_attempt = @next, reason = @reason`,
 		pgx.NamedArgs{"next": nanos(next), "reason": reason},
 		func(bot.Status, string) bool { return false })
@@ -204,29 +205,33 @@ func (s *Store) MarkRetry(ctx context.Context, key, target string, next time.Tim
 // Finish ends a pending or sending delivery as failed or skipped. Repeating
 // it with the same status is a no-op (the first reason stays); a delivery
 // that ended otherwise, above all a sent one, is left as it is and ErrEnded
-// returned.
+// returned. A sending delivery that another owner holds is left to it:
+// ErrLeaseLost.
 func (s *Store) Finish(ctx context.Context, key, target string, st bot.Status, reason string, now time.Time) error {
 	if st != bot.StatusFailed && st != bot.StatusSkipped {
 		return fmt.Errorf("pgstore: finish %s→%s: status %q is not failed or skipped", key, target, st)
 	}
-	return s.transition(ctx, "finish", key, target, now,
+	return s.transition(ctx, "finish", key, target, now, true,
 		`status = @status, reason = @reason`,
 		pgx.NamedArgs{"status": string(st), "reason": reason},
 		func(cur bot.Status, _ string) bool { return cur == st })
 }
 
 // transition updates a pending or sending delivery and releases its claim.
+// With owned, a sending row must be this store's, or its claim lapsed.
 // When no row changed, it looks at the row: missing is ErrNotFound, an ended
-// row for which repeat says the call was already made is nil, else ErrEnded.
-func (s *Store) transition(ctx context.Context, op, key, target string, now time.Time,
+// row for which repeat says the call was already made is nil, a sending row
+// another owner holds is ErrLeaseLost, else ErrEnded.
+func (s *Store) transition(ctx context.Context, op, key, target string, now time.Time, owned bool,
 	set string, args pgx.NamedArgs, repeat func(bot.Status, string) bool) error {
 	at, err := moment(now)
 	if err != nil {
 		return fmt.Errorf("pgstore: %s %s→%s: %w", op, key, target, err)
 	}
-	args["now"], args["key"], args["target"] = at, key, target
+	args["now"], args["key"], args["target"], args["owner"], args["owned"] = at, key, target, s.owner, owned
 	tag, err := s.pool.Exec(ctx, `UPDATE outbox SET `+set+`, owner = '', lease_until = NULL, updated = @now
-		WHERE key = @key AND target = @target AND status IN ('pending', 'sending')`, args)
+		WHERE key = @key AND target = @target AND (status = 'pending' OR (status = 'sending'
+			AND (NOT @owned OR owner = @owner OR owner = '' OR lease_until IS NULL OR lease_until <= @now)))`, args)
 	if err != nil {
 		return fmt.Errorf("pgstore: %s %s→%s: %w", op, key, target, err)
 	}
@@ -239,6 +244,8 @@ func (s *Store) transition(ctx context.Context, op, key, target string, now time
 		return fmt.Errorf("pgstore: %s %s→%s: %w", op, key, target, err)
 	case repeat(cur, remoteID):
 		return nil
+	case cur == bot.StatusSending:
+		return fmt.Errorf("pgstore: %s %s→%s: %w", op, key, target, ErrLeaseLost)
 	default:
 		return fmt.Errorf("pgstore: %s %s→%s: %w (%s)", op, key, target, ErrEnded, cur)
 	}

@@ -17,6 +17,11 @@
 // crash with a stable Options.Owner). Renew extends a claim while a slow
 // request runs.
 //
+// Locks (locks.go) are the replicas' advisory locks on a connection of
+// their own: the poll leadership and one delivery pass per target
+// (bot.Leader, bot.Locks). Announce (replicas.go) records which config each
+// replica runs.
+//
 // The schema is created and migrated by Open under a PostgreSQL advisory
 // lock, so replicas starting at once migrate it once. Tables are created in
 // the first schema of the connection's search_path (a ?search_path=… in the
@@ -59,8 +64,10 @@ var ErrNotFound = errors.New("no such delivery")
 var ErrEnded = errors.New("delivery already ended")
 
 // ErrLeaseLost is wrapped by Renew when this store no longer holds the
-// delivery: it ended, went back to pending, or another owner claimed it.
-var ErrLeaseLost = errors.New("delivery not held by this store")
+// delivery: it ended, went back to pending, or another owner claimed it;
+// and by MarkRetry and Finish on a delivery another owner holds now. It is
+// the core's bot.ErrLeaseLost.
+var ErrLeaseLost = bot.ErrLeaseLost
 
 // DefaultLease is how long a claim holds when Options.Lease is 0: longer
 // than any one platform request with its timeouts, short enough that a
@@ -89,7 +96,15 @@ type Options struct {
 	// once after a crash; empty means a random id per Open, whose claims
 	// another Open waits out.
 	Owner string
+	// ReadOnly opens for reading only (preview): every transaction is read
+	// only, nothing is migrated or sealed, and a database without
+	// lumobot's schema is ErrNoSchema.
+	ReadOnly bool
 }
+
+// ErrNoSchema is wrapped by a ReadOnly Open when the database has no
+// lumobot schema yet (no lumobot has run on it).
+var ErrNoSchema = errors.New("no lumobot schema in the database")
 
 // Store is lumobot's state in PostgreSQL. It is safe for concurrent use, by
 // several goroutines and by several processes on one database.
@@ -124,6 +139,9 @@ func Open(ctx context.Context, url string, o Options) (_ *Store, err error) {
 		// pgx's parse errors may quote the URL; say only what it is.
 		return nil, errors.New("pgstore: open: the database URL does not parse (want postgres://user:password@host:5432/db?sslmode=…)")
 	}
+	if o.ReadOnly {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	s := &Store{now: o.Now, lease: o.Lease, owner: o.Owner, aead: aead}
 	if s.lease == 0 {
 		s.lease = DefaultLease
@@ -141,6 +159,12 @@ func Open(ctx context.Context, url string, o Options) (_ *Store, err error) {
 			s.pool.Close()
 		}
 	}()
+	if o.ReadOnly {
+		if err := s.current(ctx, len(migs)); err != nil {
+			return nil, fmt.Errorf("pgstore: open %s: %w", where, err)
+		}
+		return s, nil
+	}
 	if err := s.migrate(ctx, migs); err != nil {
 		return nil, fmt.Errorf("pgstore: open %s: %w", where, err)
 	}
@@ -167,6 +191,11 @@ func (s *Store) Close() error {
 
 // Owner is the id this store claims deliveries with.
 func (s *Store) Owner() string { return s.owner }
+
+// Lease is how long a claim holds unless renewed (bot.Leaser).
+func (s *Store) Lease() time.Duration { return s.lease }
+
+var _ bot.Leaser = (*Store)(nil)
 
 // Ping checks that the database answers and the schema is there (for /readyz).
 func (s *Store) Ping(ctx context.Context) error {
@@ -260,6 +289,30 @@ func (s *Store) migrate(ctx context.Context, migs []migration) error {
 		}
 		return nil
 	})
+}
+
+// current checks, without writing, that the schema is this binary's.
+func (s *Store) current(ctx context.Context, known int) error {
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if !exists {
+		return ErrNoSchema
+	}
+	var version int
+	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(max(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	switch {
+	case version == 0:
+		return ErrNoSchema
+	case version > known:
+		return fmt.Errorf("schema version %d is newer than this lumobot knows (%d): upgrade lumobot", version, known)
+	case version < known:
+		return fmt.Errorf("schema version %d is older than this lumobot's (%d): `lumobot run` migrates it", version, known)
+	}
+	return nil
 }
 
 // tx runs fn in one transaction.

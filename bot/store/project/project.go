@@ -46,6 +46,12 @@ type (
 	renewer interface {
 		Renew(ctx context.Context, key, target string) error
 	}
+	leaser interface {
+		Lease() time.Duration
+	}
+	swapper interface {
+		Swap(ctx context.Context, key string, old, new []byte) (bool, error)
+	}
 )
 
 // Store is one project's view of a shared Backend. It implements
@@ -65,6 +71,8 @@ var (
 	_ recordChecker = (*Store)(nil)
 	_ pinger        = (*Store)(nil)
 	_ renewer       = (*Store)(nil)
+	_ bot.Leaser    = (*Store)(nil)
+	_ swapper       = (*Store)(nil)
 )
 
 // nameRe is what config accepts as a project name (config.ProjectName).
@@ -330,4 +338,43 @@ func (s *Store) Renew(ctx context.Context, key, target string) error {
 		return s.named(r.Renew(ctx, key, s.in(target)), target)
 	}
 	return nil
+}
+
+// Lease is how long the shared store's claims hold unrenewed (bot.Leaser);
+// 0 for one without leases, which the core takes as nothing to renew.
+func (s *Store) Lease() time.Duration {
+	if l, ok := s.st.(leaser); ok {
+		return l.Lease()
+	}
+	return 0
+}
+
+// Swap replaces the project's value under key only if it is old now (see
+// the backends' Swap).
+func (s *Store) Swap(ctx context.Context, key string, old, new []byte) (bool, error) {
+	sw, ok := s.st.(swapper)
+	if !ok {
+		return false, fmt.Errorf("project %s: swap %s: the state cannot compare and swap", s.name, key)
+	}
+	swapped, err := sw.Swap(ctx, s.in(key), old, new)
+	return swapped, s.named(err, key)
+}
+
+// Locks gives a project its own names in locks that replicas share (the
+// delivery pass of its target "x" is not another project's "x"); the poll
+// leadership stays one for the process, as it polls every project.
+func Locks(l bot.Locks, project string) bot.Locks {
+	if l == nil || project == "" {
+		return l
+	}
+	return prefixedLocks{l, project + "/"}
+}
+
+type prefixedLocks struct {
+	bot.Locks
+	prefix string
+}
+
+func (p prefixedLocks) TryLock(ctx context.Context, name string) (bot.Lock, bool, error) {
+	return p.Locks.TryLock(ctx, p.prefix+name)
 }

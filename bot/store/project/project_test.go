@@ -412,9 +412,11 @@ func TestOptionalMethods(t *testing.T) {
 // silently misses it through a project's view.
 func TestWrapperCoversBackends(t *testing.T) {
 	storeWide := map[string]string{
-		"Close": "closed by whoever opened the shared store",
-		"Path":  "the shared file's path",
-		"Owner": "the replica's id, one for every project",
+		"Close":    "closed by whoever opened the shared store",
+		"Path":     "the shared file's path",
+		"Owner":    "the replica's id, one for every project",
+		"Announce": "the replica's row (its config hash), one for the process",
+		"Leave":    "the replica's row, one for the process",
 	}
 	has := map[string]bool{}
 	wt := reflect.TypeFor[*project.Store]()
@@ -473,4 +475,33 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Locks gives each project its own delivery locks: two projects' targets
+// of one name are two locks.
+func TestLocksPerProject(t *testing.T) {
+	l := &nameLocks{held: map[string]bool{}}
+	a, b := project.Locks(l, "lumo"), project.Locks(l, "keski")
+	if _, ok, _ := a.TryLock(context.Background(), "deliver:x"); !ok {
+		t.Fatal("lumo's x not taken")
+	}
+	if _, ok, _ := b.TryLock(context.Background(), "deliver:x"); !ok {
+		t.Error("keski's x is held by lumo's")
+	}
+	if _, ok, _ := a.TryLock(context.Background(), "deliver:x"); ok {
+		t.Error("lumo's x taken twice")
+	}
+	if project.Locks(nil, "lumo") != nil || project.Locks(l, "") != bot.Locks(l) {
+		t.Error("no locks, or the unnamed project, are not left as they are")
+	}
+}
+
+type nameLocks struct{ held map[string]bool }
+
+func (l *nameLocks) TryLock(_ context.Context, name string) (bot.Lock, bool, error) {
+	if l.held[name] {
+		return nil, false, nil
+	}
+	l.held[name] = true
+	return nil, true, nil
 }

@@ -33,6 +33,9 @@ type Store interface {
 	Recent(ctx context.Context, n int) ([]bot.Delivery, error)
 	// Counts returns the number of deliveries by target and status.
 	Counts(ctx context.Context) (map[string]map[bot.Status]int, error)
+	// Swap replaces a value only if it is old now (nil: absent); new nil
+	// deletes it. swapped is false when the value was not old.
+	Swap(ctx context.Context, key string, old, new []byte) (swapped bool, err error)
 	Close() error
 }
 
@@ -84,6 +87,7 @@ func Run(t *testing.T, b Backend) {
 		{"SaveFeedSizes", testSaveFeedSizes},
 		{"ManyIDs", testManyIDs},
 		{"KV", testKV},
+		{"Swap", testSwap},
 		{"Corrupt", testCorrupt},
 	}
 	for _, tc := range tests {
