@@ -82,8 +82,9 @@ type Client struct {
 
 	mu       sync.Mutex // guards the fields below and serializes session calls
 	sess     *session
-	loaded   bool  // opts.Sessions was read
-	loginErr error // createSession refused the credentials: never retried
+	loaded   bool   // opts.Sessions was read
+	stored   []byte // the session's bytes as last read from or written to opts.Sessions
+	loginErr error  // createSession refused the credentials: never retried
 }
 
 var (

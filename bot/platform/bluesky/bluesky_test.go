@@ -501,3 +501,57 @@ func TestEchoedSecrets(t *testing.T) {
 	}
 	platformtest.CheckNoSecrets(t, "log", logs.String(), secrets...)
 }
+
+// swapStore is a state with compare-and-swap, as both backends have.
+type swapStore struct{ store }
+
+func (s *swapStore) Swap(_ context.Context, key string, old, new []byte) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.m[key]
+	if (old == nil && ok) || (old != nil && (!ok || !bytes.Equal(cur, old))) {
+		return false, nil
+	}
+	if s.m == nil {
+		s.m = map[string][]byte{}
+	}
+	s.m[key] = append([]byte(nil), new...)
+	return true, nil
+}
+
+// Replicas share one session: when one refreshed (spending the refresh
+// token, which works once), another adopts the stored session instead of
+// refreshing with the spent token and logging in again.
+func TestReplicasShareTheRefreshedSession(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		st      SessionStore
+		creates int
+	}{
+		{"with Swap", &swapStore{}, 1},
+		{"without Swap (a store that cannot compare)", &store{}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, srv := newPDS(t)
+			a := newClient(t, p, srv, tc.st, nil)
+			b := newClient(t, p, srv, tc.st, nil)
+			for i, c := range []*Client{a, b} {
+				if _, err := c.Post(context.Background(), testPost(fmt.Sprintf("news:uutiset:%d", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p.advance(3 * time.Hour) // both access tokens expired
+			for i, c := range []*Client{a, b} {
+				if _, err := c.Post(context.Background(), testPost(fmt.Sprintf("news:uutiset:later-%d", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if p.creates != tc.creates || len(p.records) != 4 {
+				t.Errorf("createSession %d times (want %d), refreshSession %d, records %d", p.creates, tc.creates, p.refreshes, len(p.records))
+			}
+			if tc.creates == 1 && p.refreshes != 1 {
+				t.Errorf("refreshSession %d times, want once: the second replica adopts", p.refreshes)
+			}
+		})
+	}
+}

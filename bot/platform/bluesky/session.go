@@ -1,6 +1,7 @@
 package bluesky
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -85,33 +86,78 @@ func (c *Client) renew(ctx context.Context, used string) (session, error) {
 	return c.refresh(ctx)
 }
 
+// Swapper is a SessionStore that can replace a value only if it is still
+// what was read (both state backends): replicas on one state share one
+// session, and a refresh token works once, so a replica must not overwrite
+// the session another has just refreshed.
+type Swapper interface {
+	Swap(ctx context.Context, key string, old, new []byte) (bool, error)
+}
+
 // load reads the stored session. c.mu is held.
 func (c *Client) load(ctx context.Context) {
 	c.loaded = true
+	if s, data, ok := c.read(ctx); ok {
+		c.sess, c.stored = &s, data
+		c.remember(s)
+	}
+}
+
+// read is the stored session, if there is a usable one. c.mu is held.
+func (c *Client) read(ctx context.Context) (session, []byte, bool) {
 	data, ok, err := c.opts.Sessions.Get(ctx, c.key)
 	if err != nil {
 		c.logger.Warn("bluesky: cannot read the stored session", "handle", c.opts.Handle, "err", err)
-		return
+		return session{}, nil, false
 	}
 	if !ok {
-		return
+		return session{}, nil, false
 	}
 	var s session
 	if err := json.Unmarshal(data, &s); err != nil || s.AccessJwt == "" || s.RefreshJwt == "" || s.DID == "" {
 		c.logger.Warn("bluesky: stored session is unusable, ignoring it", "handle", c.opts.Handle)
-		return
+		return session{}, nil, false
 	}
-	c.sess = &s
-	c.remember(s)
+	return s, data, true
 }
 
-// keep makes s the session and stores it. c.mu is held.
+// adopt takes the stored session when another replica stored a newer one
+// than this client last saw: refreshing ours would spend a refresh token
+// that replica has already used. c.mu is held.
+func (c *Client) adopt(ctx context.Context) (session, bool) {
+	if _, ok := c.opts.Sessions.(Swapper); !ok {
+		return session{}, false
+	}
+	s, data, ok := c.read(ctx)
+	if !ok || bytes.Equal(data, c.stored) || expired(s.AccessJwt, c.now().Add(expirySlack)) && expired(s.RefreshJwt, c.now().Add(expirySlack)) {
+		return session{}, false
+	}
+	c.logger.Info("bluesky: another replica renewed the session, using it", "handle", c.opts.Handle)
+	c.sess, c.stored = &s, data
+	c.remember(s)
+	return s, true
+}
+
+// keep makes s the session and stores it: with a Swapper only over the
+// session this client last saw, so that a newer one another replica stored
+// meanwhile stays (this client keeps its own in memory, and adopts theirs
+// at its next renewal). c.mu is held.
 func (c *Client) keep(ctx context.Context, s session) {
 	c.sess = &s
 	c.remember(s)
 	data, err := json.Marshal(s)
 	if err == nil {
-		err = c.opts.Sessions.Put(ctx, c.key, data)
+		if sw, ok := c.opts.Sessions.(Swapper); ok {
+			var swapped bool
+			swapped, err = sw.Swap(ctx, c.key, c.stored, data)
+			if err == nil && swapped {
+				c.stored = data
+			} else if err == nil {
+				c.logger.Info("bluesky: another replica stored a session meanwhile; keeping ours in memory", "handle", c.opts.Handle)
+			}
+		} else {
+			err = c.opts.Sessions.Put(ctx, c.key, data)
+		}
 	}
 	if err != nil {
 		c.logger.Warn("bluesky: cannot store the session; it is kept in memory", "handle", c.opts.Handle, "err", err)
@@ -121,6 +167,9 @@ func (c *Client) keep(ctx context.Context, s session) {
 // refresh trades the refresh token for a new session; when the server no
 // longer accepts the refresh token, it logs in once. c.mu is held.
 func (c *Client) refresh(ctx context.Context) (session, error) {
+	if s, ok := c.adopt(ctx); ok && !expired(s.AccessJwt, c.now().Add(expirySlack)) {
+		return s, nil
+	}
 	if expired(c.sess.RefreshJwt, c.now().Add(expirySlack)) {
 		c.logger.Info("bluesky: refresh token expired, creating a session", "handle", c.opts.Handle)
 		return c.login(ctx)
@@ -133,6 +182,9 @@ func (c *Client) refresh(ctx context.Context) (session, error) {
 	case errors.As(err, &xe) && (xe.status == http.StatusBadRequest || xe.status == http.StatusUnauthorized):
 		// ExpiredToken, InvalidToken (revoked, or from another server),
 		// AuthenticationRequired: only new credentials help.
+		if s, ok := c.adopt(ctx); ok {
+			return s, nil // another replica's refresh spent our token
+		}
 		c.logger.Info("bluesky: refresh refused, creating a session", "handle", c.opts.Handle, "error", xe.name)
 		return c.login(ctx)
 	default:
