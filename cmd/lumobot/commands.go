@@ -15,11 +15,18 @@ import (
 
 func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 	var once, watch, acceptLostWAL bool
+	var unnamed string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the daemon: poll feeds, plan posts, deliver them when due",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if g.projects() {
+				return runProjects(ctx, g, env, once, watch, acceptLostWAL, unnamed)
+			}
+			if unnamed != "" {
+				return usageError{errors.New("--unnamed-project is for a directory of projects; one config file's project is unnamed already")}
+			}
 			cfg, log, err := g.setup(env)
 			if err != nil {
 				return err
@@ -46,7 +53,8 @@ func runCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "one cycle: poll every source, plan, deliver what is due now, exit")
-	cmd.Flags().BoolVar(&watch, "watch", false, "also reload when the config file changes (as on SIGHUP)")
+	cmd.Flags().BoolVar(&watch, "watch", false, "also reload when the config file (or a project file of a directory) changes (as on SIGHUP)")
+	cmd.Flags().StringVar(&unnamed, "unnamed-project", "", "with several projects: the project whose names in the state are unprefixed (the state of one config file moved into a directory; docs/PROJECTS.md)")
 	cmd.Flags().BoolVar(&acceptLostWAL, "accept-lost-wal", false, "open a state whose write-ahead log was lost after an unclean stop (what it held is gone)")
 	return cmd
 }
@@ -74,6 +82,9 @@ func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 		Short: "Verify each target's credentials with its platform, without posting",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if err := g.oneFile("check"); err != nil {
+				return err
+			}
 			cfg, log, err := g.setup(env)
 			if err != nil {
 				return err

@@ -81,10 +81,10 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 
 	var changed <-chan struct{}
 	if watch {
-		changed, err = watchConfig(ctx, g.config, time.Second, log)
+		changed, err = watchConfig(ctx, g.file(), time.Second, log)
 		if err != nil {
 			a.Close()
-			return fmt.Errorf("watch %s: %w", g.config, err)
+			return fmt.Errorf("watch %s: %w", g.file(), err)
 		}
 	}
 	reload := make(chan string, 1)
@@ -161,7 +161,7 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 				}
 				return runErr
 			case why := <-reload:
-				log.Info("reloading config", "file", g.config, "why", why)
+				log.Info("reloading config", "file", g.file(), "why", why)
 				ncfg, err := g.load(env)
 				if err == nil && ncfg.State != cfg.State {
 					err = fmt.Errorf("state: changed from %s to %s; a new state needs a restart", config.RedactState(cfg.State), config.RedactState(ncfg.State))

@@ -37,6 +37,9 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if days < 1 || days > 3660 {
 				return usageError{fmt.Errorf("--days %d: want 1 to 3660", days)}
 			}
+			if err := g.oneFile("preview"); err != nil {
+				return err
+			}
 			cfg, log, err := g.setup(env)
 			if err != nil {
 				return err

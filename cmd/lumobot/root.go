@@ -39,7 +39,9 @@ type usageError struct{ error }
 
 // globals are the flags every command takes.
 type globals struct {
-	config    string
+	// configs are the --config paths: one file (what lumobot always
+	// ran), or directories and several files (several projects).
+	configs   []string
 	state     string
 	logFormat string
 	logLevel  string
@@ -68,7 +70,7 @@ func Run(ctx context.Context, env Env) int {
 		defConfig = v
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.config, "config", defConfig, "config file (env LUMOBOT_CONFIG)")
+	pf.StringArrayVar(&g.configs, "config", []string{defConfig}, "config file, or a directory of project files; repeat for several (env LUMOBOT_CONFIG)")
 	pf.StringVar(&g.state, "state", "", "state: an SQLite file path or a postgres:// URL (overrides the state key; env LUMOBOT_STATE)")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -95,7 +97,23 @@ func Run(ctx context.Context, env Env) int {
 
 // load reads the config named by the global flags.
 func (g *globals) load(env Env) (*config.Config, error) {
-	return config.Load(config.Options{File: g.config, State: g.state, Env: env.Getenv})
+	return config.Load(config.Options{File: g.file(), State: g.state, Env: env.Getenv})
+}
+
+// file is the one config file of a process with one project.
+func (g *globals) file() string { return g.configs[0] }
+
+// projects reports whether --config names several projects (a directory,
+// or more than one path).
+func (g *globals) projects() bool { return !config.SingleFile(g.configs) }
+
+// oneFile refuses a command that reads one config file when --config names
+// several projects.
+func (g *globals) oneFile(cmd string) error {
+	if g.projects() {
+		return usageError{fmt.Errorf("%s takes one config file, not several projects (%s); lumobot validate checks them all", cmd, strings.Join(g.configs, ", "))}
+	}
+	return nil
 }
 
 // setup reads the config and builds the logger that hides its secrets.

@@ -28,6 +28,12 @@ func validateCmd(g *globals, env Env) *cobra.Command {
 			if format != "text" && format != "json" {
 				return usageError{fmt.Errorf("--format %q: want text or json", format)}
 			}
+			if g.projects() {
+				if format == "json" {
+					return usageError{errors.New("--format json checks one config file; with several projects use --format text")}
+				}
+				return validateProjects(g, env, nowFlag)
+			}
 			cfg, ws, err := validate(g, env, nowFlag)
 			if format == "json" {
 				if jerr := writeValidation(env.Stdout, cfg, ws, err); jerr != nil {
@@ -59,6 +65,11 @@ func validate(g *globals, env Env, nowFlag string) (*config.Config, []lint.Warni
 	if err != nil {
 		return nil, nil, err
 	}
+	return validateConfig(cfg, log, env, nowFlag)
+}
+
+// validateConfig compiles and lints a loaded config.
+func validateConfig(cfg *config.Config, log *slog.Logger, env Env, nowFlag string) (*config.Config, []lint.Warning, error) {
 	now := env.Now()
 	if nowFlag != "" {
 		t, _, err := config.ParseLocalTime(nowFlag, cfg.Location)
@@ -234,4 +245,50 @@ func writeValidation(w io.Writer, cfg *config.Config, ws []lint.Warning, err err
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
+}
+
+// validateProjects checks every project of --config's directories and
+// files, each as validate checks one file, and what they share: it fails
+// (exit 2) when any project fails.
+func validateProjects(g *globals, env Env, nowFlag string) error {
+	ps, err := config.LoadProjects(g.configs, config.Options{State: g.state, Env: env.Getenv})
+	if err != nil {
+		return err
+	}
+	failed := 0
+	var ok []config.Project
+	for _, p := range ps {
+		if p.Err != nil {
+			failed++
+			fmt.Fprintf(env.Stderr, "%s: %v\n", p.Name, p.Err)
+			continue
+		}
+		log, err := g.logger(env, p.Config.Secrets())
+		if err != nil {
+			return err
+		}
+		cfg, ws, err := validateConfig(p.Config, log, env, nowFlag)
+		if err != nil {
+			failed++
+			fmt.Fprintf(env.Stderr, "%s: %v\n", p.Name, err)
+			continue
+		}
+		for _, w := range ws {
+			fmt.Fprintf(env.Stderr, "%s: %s\n", p.Name, w)
+		}
+		fmt.Fprintf(env.Stdout, "%s: %s: valid: %d feeds, %d events, %d announcements, %d targets, %d warnings\n",
+			p.Name, cfg.File, len(cfg.Feeds), len(cfg.Events), len(cfg.Announcements), len(cfg.Targets), len(ws))
+		ok = append(ok, p)
+	}
+	if len(ok) > 0 {
+		shared, err := config.Share(ok)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "state: %s\n", describeState(shared.State))
+	}
+	if failed > 0 {
+		return &config.Error{File: strings.Join(g.configs, ", "), Problems: []string{fmt.Sprintf("%d of %d projects are not valid", failed, len(ps))}}
+	}
+	return nil
 }

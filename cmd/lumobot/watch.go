@@ -14,17 +14,27 @@ import (
 // is several events, and one reload is enough. It watches the directory,
 // since the file itself may be replaced.
 func watchConfig(ctx context.Context, file string, debounce time.Duration, log *slog.Logger) (<-chan struct{}, error) {
+	name := filepath.Base(file)
+	// The file itself, or Kubernetes' ..data link that points at it.
+	return watchPaths(ctx, []string{filepath.Dir(file)}, func(ev string) bool {
+		b := filepath.Base(ev)
+		return b == name || b == "..data"
+	}, debounce, log)
+}
+
+// watchPaths reports changes in dirs that match concerns, debounced.
+func watchPaths(ctx context.Context, dirs []string, concerns func(event string) bool, debounce time.Duration, log *slog.Logger) (<-chan struct{}, error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Dir(file)
-	if err := w.Add(dir); err != nil {
-		w.Close()
-		return nil, err
+	for _, dir := range dirs {
+		if err := w.Add(dir); err != nil {
+			w.Close()
+			return nil, err
+		}
 	}
 	changed := make(chan struct{}, 1)
-	name := filepath.Base(file)
 	go func() {
 		defer w.Close()
 		var timer *time.Timer
@@ -40,8 +50,7 @@ func watchConfig(ctx context.Context, file string, debounce time.Duration, log *
 				if !ok {
 					return
 				}
-				// The file itself, or Kubernetes' ..data link that points at it.
-				if b := filepath.Base(ev.Name); b != name && b != "..data" {
+				if !concerns(ev.Name) {
 					continue
 				}
 				if timer == nil {

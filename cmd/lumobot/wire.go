@@ -205,6 +205,12 @@ func (a *app) Close() {
 
 // newApp wires a bot for cfg, compiled as core, over an open store.
 func newApp(cfg *config.Config, core bot.Config, st state, log *slog.Logger, env Env, obs bot.Observer) (*app, error) {
+	return newAppRedacting(cfg, core, st, log, env, obs, redactor(cfg.Secrets()))
+}
+
+// newAppRedacting is newApp with the redaction of the bot's errors given:
+// with several projects, one that covers every project's secrets.
+func newAppRedacting(cfg *config.Config, core bot.Config, st state, log *slog.Logger, env Env, obs bot.Observer, redact func(string) string) (*app, error) {
 	ts, err := buildTargets(cfg, st, log, env)
 	if err != nil {
 		return nil, err
@@ -235,7 +241,7 @@ func newApp(cfg *config.Config, core bot.Config, st state, log *slog.Logger, env
 		Clock:    clock,
 		Logger:   log,
 		Observer: obs,
-		Redact:   redactor(cfg.Secrets()),
+		Redact:   redact,
 		Leader:   leader,
 		Locks:    locks,
 	})
