@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -17,9 +19,18 @@ func twoProjects(t *testing.T, state string) (dir, projects string) {
 	dir = t.TempDir()
 	projects = filepath.Join(dir, "projects")
 	os.Mkdir(projects, 0o755)
+	file := func(tag, out string) string { return projectYAML(dir, tag, out, state, "") }
+	os.WriteFile(filepath.Join(projects, "lumo.yaml"), []byte(file("#LUMOhanke", "lumo.jsonl")), 0o600)
+	os.WriteFile(filepath.Join(projects, "muu.yaml"), []byte(file("#MuuHanke", "muu.jsonl")), 0o600)
+	os.WriteFile(filepath.Join(projects, "rikki.yaml"), []byte("schedule:\n  pol: '* * * * *'\n"), 0o600)
+	return dir, projects
+}
+
+// projectYAML is a project posting its announcement, due a minute ago, to
+// a console target writing out in dir; extra is more YAML at the end.
+func projectYAML(dir, tag, out, state, extra string) string {
 	at := time.Now().Add(-time.Minute).Format(time.RFC3339)
-	file := func(tag, out string) string {
-		s := fmt.Sprintf(`
+	s := fmt.Sprintf(`
 timezone: Europe/Helsinki
 hashtags: ["%s"]
 targets:
@@ -32,15 +43,10 @@ announcements:
     text: "Tervetuloa mukaan!"
     at: %s
 `, tag, filepath.Join(dir, out), at)
-		if state != "" {
-			s += "state: " + state + "\n"
-		}
-		return s
+	if state != "" {
+		s += "state: " + state + "\n"
 	}
-	os.WriteFile(filepath.Join(projects, "lumo.yaml"), []byte(file("#LUMOhanke", "lumo.jsonl")), 0o600)
-	os.WriteFile(filepath.Join(projects, "muu.yaml"), []byte(file("#MuuHanke", "muu.jsonl")), 0o600)
-	os.WriteFile(filepath.Join(projects, "rikki.yaml"), []byte("schedule:\n  pol: '* * * * *'\n"), 0o600)
-	return dir, projects
+	return s + extra
 }
 
 func lines(t *testing.T, file string) []string {
@@ -108,5 +114,71 @@ func TestValidateProjects(t *testing.T) {
 		if _, stderr, code := lumobot(t, dir, cmd, "--config", projects); code != 2 || !strings.Contains(stderr, "one config file") {
 			t.Errorf("%s with a directory: exit %d, stderr %q", cmd, code, stderr)
 		}
+	}
+}
+
+// TestProjectsReload: a daemon of two projects; on SIGHUP one project's
+// file is broken and keeps its running version, the other's changed file
+// is reloaded and posts its new announcement. The status page lists both.
+func TestProjectsReload(t *testing.T) {
+	dir := t.TempDir()
+	projects := filepath.Join(dir, "projects")
+	os.Mkdir(projects, 0o755)
+	listen := "http:\n  listen: 127.0.0.1:0\n"
+	lumo, muu := filepath.Join(projects, "lumo.yaml"), filepath.Join(projects, "muu.yaml")
+	os.WriteFile(lumo, []byte(projectYAML(dir, "#LUMOhanke", "lumo.jsonl", "", listen)), 0o600)
+	os.WriteFile(muu, []byte(projectYAML(dir, "#MuuHanke", "muu.jsonl", "", listen)), 0o600)
+	d := startDaemon(t, dir, "--config", projects)
+	addr := fmt.Sprint(d.waitLog(t, "http server listening", 1)["addr"])
+	d.waitLog(t, "post sent", 2)
+
+	code, body := get(t, "http://"+addr+"/status.json")
+	var status struct {
+		Projects []struct {
+			Name    string `json:"name"`
+			Running bool   `json:"running"`
+		} `json:"projects"`
+	}
+	if err := json.Unmarshal([]byte(body), &status); code != 200 || err != nil || len(status.Projects) != 2 ||
+		status.Projects[0].Name != "lumo" || status.Projects[1].Name != "muu" {
+		t.Errorf("/status.json %d (%v): %s", code, err, body)
+	}
+	_, metrics := get(t, "http://"+addr+"/metrics")
+	for _, want := range []string{
+		`lumobot_posts_total{kind="announcement",outcome="sent",project="lumo",target="konsoli"} 1`,
+		`lumobot_posts_total{kind="announcement",outcome="sent",project="muu",target="konsoli"} 1`,
+		`lumobot_outbox_deliveries{project="muu",status="sent",target="konsoli"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	os.WriteFile(lumo, []byte("schedule:\n  pol: nope\n"), 0o600)
+	os.WriteFile(muu, []byte(projectYAML(dir, "#MuuHanke", "muu.jsonl", "", `  - id: toinen
+    text: "Toinen tiedote"
+    at: `+time.Now().Add(-time.Minute).Format(time.RFC3339)+"\n"+listen)), 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	refused := d.waitLog(t, "project's config refused; its running version stays", 1)
+	if refused["project"] != "lumo" || !strings.Contains(fmt.Sprint(refused["error"]), "schedule.pol") {
+		t.Errorf("refusal: %v", refused)
+	}
+	if l := d.waitLog(t, "project reloaded", 1); l["project"] != "muu" {
+		t.Errorf("reloaded: %v", l)
+	}
+	d.waitLog(t, "post sent", 3)
+	if code, _ := get(t, "http://"+addr+"/readyz"); code != 200 {
+		t.Errorf("/readyz %d after one project's reload was refused", code)
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	<-d.done
+	if err := d.cmd.Wait(); err != nil {
+		t.Errorf("exit: %v", err)
+	}
+	if got := lines(t, filepath.Join(dir, "lumo.jsonl")); len(got) != 1 {
+		t.Errorf("lumo posted %q", got)
+	}
+	if got := lines(t, filepath.Join(dir, "muu.jsonl")); len(got) != 2 || !strings.Contains(got[1], "Toinen tiedote") {
+		t.Errorf("muu posted %q", got)
 	}
 }
