@@ -77,15 +77,13 @@ func (a *app) once(ctx context.Context) error {
 }
 
 func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
-	return &cobra.Command{
+	var projectName, unnamed string
+	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Verify each target's credentials with its platform, without posting",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if err := g.oneFile("check"); err != nil {
-				return err
-			}
-			cfg, log, err := g.setup(env)
+			cfg, log, storeName, err := g.project(env, "check", projectName, unnamed)
 			if err != nil {
 				return err
 			}
@@ -94,6 +92,9 @@ func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 				return err
 			}
 			defer cleanup()
+			if g.projects() {
+				st = viewOf(st, storeName)
+			}
 			fmt.Fprintf(env.Stdout, "state: %s\n", describeState(cfg.State))
 			ts, err := buildTargets(cfg, st, log, env)
 			if err != nil {
@@ -126,6 +127,14 @@ func checkCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			return nil
 		},
 	}
+	projectFlags(cmd, &projectName, &unnamed)
+	return cmd
+}
+
+// projectFlags are preview's and check's flags for one of several projects.
+func projectFlags(cmd *cobra.Command, name, unnamed *string) {
+	cmd.Flags().StringVar(name, "project", "", "with several projects (--config DIR): the project to read")
+	cmd.Flags().StringVar(unnamed, "unnamed-project", "", "with several projects: the project whose names in the state are unprefixed (as for run)")
 }
 
 func healthcheckCmd(ctx context.Context, env Env) *cobra.Command {

@@ -22,9 +22,10 @@ import (
 
 func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 	var (
-		nowFlag string
-		days    int
-		format  string
+		nowFlag              string
+		days                 int
+		format               string
+		projectName, unnamed string
 	)
 	cmd := &cobra.Command{
 		Use:   "preview",
@@ -37,10 +38,7 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 			if days < 1 || days > 3660 {
 				return usageError{fmt.Errorf("--days %d: want 1 to 3660", days)}
 			}
-			if err := g.oneFile("preview"); err != nil {
-				return err
-			}
-			cfg, log, err := g.setup(env)
+			cfg, log, storeName, err := g.project(env, "preview", projectName, unnamed)
 			if err != nil {
 				return err
 			}
@@ -61,6 +59,9 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 				return err
 			}
 			defer cleanup()
+			if g.projects() {
+				st = viewOf(st, storeName)
+			}
 			a, err := newApp(cfg, core, st, log, env, nil)
 			if err != nil {
 				return err
@@ -82,6 +83,7 @@ func previewCmd(ctx context.Context, g *globals, env Env) *cobra.Command {
 	cmd.Flags().StringVar(&nowFlag, "now", "", "plan as if it were this time (default: now), e.g. 2021-05-01T08:00:00+03:00")
 	cmd.Flags().IntVar(&days, "days", 14, "how many days ahead")
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	projectFlags(cmd, &projectName, &unnamed)
 	return cmd
 }
 

@@ -69,6 +69,14 @@ func testTwoProjectsOnce(t *testing.T, state string) {
 			t.Errorf("run %d: the broken project is not logged with its file and line:\n%s", run, stderr)
 		}
 	}
+	// Each project's preview reads its own deliveries: sent, the
+	// announcement is not planned again; a new project (no state) would.
+	for _, name := range []string{"lumo", "muu"} {
+		stdout, stderr, code := lumobot(t, dir, "preview", "--config", projects, "--project", name, "--format", "json")
+		if code != 0 || strings.Contains(stdout, "Tervetuloa") {
+			t.Errorf("preview --project %s after the run: exit %d, stdout %q stderr %q", name, code, stdout, stderr)
+		}
+	}
 	// Twice run, each project's announcement went out once, to its own
 	// file, with its own hashtag: the same target name and id in two
 	// projects are two deliveries.
@@ -111,9 +119,19 @@ func TestValidateProjects(t *testing.T) {
 		t.Errorf("two --config: exit %d, want 0; stdout %q stderr %q", code, stdout, stderr)
 	}
 	for _, cmd := range []string{"preview", "check"} {
-		if _, stderr, code := lumobot(t, dir, cmd, "--config", projects); code != 2 || !strings.Contains(stderr, "one config file") {
-			t.Errorf("%s with a directory: exit %d, stderr %q", cmd, code, stderr)
+		if _, stderr, code := lumobot(t, dir, cmd, "--config", projects); code != 2 || !strings.Contains(stderr, "--project (one of lumo, muu)") {
+			t.Errorf("%s with a directory, no --project: exit %d, stderr %q", cmd, code, stderr)
 		}
+		if _, stderr, code := lumobot(t, dir, cmd, "--config", projects, "--project", "nope"); code != 2 || !strings.Contains(stderr, "no such project") {
+			t.Errorf("%s --project nope: exit %d, stderr %q", cmd, code, stderr)
+		}
+		if _, stderr, code := lumobot(t, dir, cmd, "--config", filepath.Join(projects, "lumo.yaml"), "--project", "lumo"); code != 2 || !strings.Contains(stderr, "one config file is one project") {
+			t.Errorf("%s --project with one file: exit %d, stderr %q", cmd, code, stderr)
+		}
+	}
+	stdout, stderr, code = lumobot(t, dir, "check", "--config", projects, "--project", "muu")
+	if code != 0 || !strings.Contains(stdout, "konsoli") || !strings.Contains(stdout, "not checked") {
+		t.Errorf("check --project muu: exit %d, stdout %q stderr %q", code, stdout, stderr)
 	}
 }
 

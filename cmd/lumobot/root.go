@@ -107,13 +107,42 @@ func (g *globals) file() string { return g.configs[0] }
 // or more than one path).
 func (g *globals) projects() bool { return !config.SingleFile(g.configs) }
 
-// oneFile refuses a command that reads one config file when --config names
-// several projects.
-func (g *globals) oneFile(cmd string) error {
-	if g.projects() {
-		return usageError{fmt.Errorf("%s takes one config file, not several projects (%s); lumobot validate checks them all", cmd, strings.Join(g.configs, ", "))}
+// project picks one of several projects for preview and check (--project):
+// its config, with what the projects share applied, a logger that hides
+// every project's secrets, and its name in the shared state (viewOf).
+// With one config file it is setup, and the name "".
+func (g *globals) project(env Env, cmd, name, unnamed string) (*config.Config, *slog.Logger, string, error) {
+	if !g.projects() {
+		if name != "" || unnamed != "" {
+			return nil, nil, "", usageError{fmt.Errorf("%s: --project and --unnamed-project are for several projects (--config DIR); one config file is one project", cmd)}
+		}
+		cfg, log, err := g.setup(env)
+		return cfg, log, "", err
 	}
-	return nil
+	set, outcomes, err := loadProjectSet(projectOptions{Paths: g.configs, State: g.state, Env: env.Getenv, Unnamed: unnamed, Now: env.Now()})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	var names []string
+	for _, o := range outcomes {
+		names = append(names, o.Name)
+		if o.Name == name && o.What == refused {
+			return nil, nil, "", o.Err
+		}
+	}
+	if name == "" {
+		return nil, nil, "", usageError{fmt.Errorf("%s reads one project: name it with --project (one of %s)", cmd, strings.Join(names, ", "))}
+	}
+	for _, v := range set.Running() {
+		if v.name == name {
+			log, err := g.liveLogger(env, set.redact)
+			if err != nil {
+				return nil, nil, "", err
+			}
+			return v.cfg, log.With("project", name), set.storeName(v), nil
+		}
+	}
+	return nil, nil, "", usageError{fmt.Errorf("--project %s: no such project in %s (there are %s)", name, strings.Join(g.configs, ", "), strings.Join(names, ", "))}
 }
 
 // setup reads the config and builds the logger that hides its secrets.
