@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,16 +78,23 @@ func runProjects(ctx context.Context, g *globals, env Env, once, watch, acceptLo
 	defer st.Close()
 	if once {
 		var errs []error
+		ran := 0
 		for _, v := range set.Running() {
 			a, err := projectApp(set, v, st, log, env, nil)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("project %s: %w", v.name, err))
+				// A target that cannot be built (a missing credential)
+				// refuses this project, as at the daemon's start.
+				log.Error("project refused: it does not run; the others do", "project", v.name, "error", err)
 				continue
 			}
+			ran++
 			if err := a.once(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("project %s: %w", v.name, err))
 			}
 			a.Close()
+		}
+		if ran == 0 {
+			return &config.Error{File: strings.Join(g.configs, ", "), Problems: []string{"no project can run"}}
 		}
 		return errors.Join(errs...)
 	}
@@ -215,7 +223,7 @@ func daemonProjects(ctx context.Context, g *globals, env Env, set *projectSet, s
 		}
 	}
 	if len(all()) == 0 {
-		return &config.Error{File: fmt.Sprint(g.configs), Problems: []string{"no project can run"}}
+		return &config.Error{File: strings.Join(g.configs, ", "), Problems: []string{"no project can run"}}
 	}
 	var stopping atomic.Bool
 

@@ -104,6 +104,27 @@ func TestProjectsNoneRuns(t *testing.T) {
 	}
 }
 
+// A project whose target lacks its credential does not run; the other does.
+func TestProjectsOnceMissingCredential(t *testing.T) {
+	dir, projects := twoProjects(t, "")
+	os.WriteFile(filepath.Join(projects, "rikki.yaml"), []byte(`
+hashtags: ["#X"]
+targets:
+  - name: x
+    type: mastodon
+    server: https://mastodon.example
+announcements:
+  - {id: tervetuloa, text: "Tervetuloa!", at: 2030-01-01T10:00}
+`), 0o600)
+	_, stderr, code := lumobot(t, dir, "run", "--once", "--config", projects)
+	if code != 0 || !strings.Contains(stderr, "project refused") || !strings.Contains(stderr, "project=rikki") || !strings.Contains(stderr, "access_token") {
+		t.Errorf("exit %d, want 0 with rikki refused:\n%s", code, stderr)
+	}
+	if got := lines(t, filepath.Join(dir, "muu.jsonl")); len(got) != 1 {
+		t.Errorf("muu posted %q", got)
+	}
+}
+
 func TestValidateProjects(t *testing.T) {
 	dir, projects := twoProjects(t, "")
 	stdout, stderr, code := lumobot(t, dir, "validate", "--config", projects)
