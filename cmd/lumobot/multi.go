@@ -103,11 +103,12 @@ func runProjects(ctx context.Context, g *globals, env Env, once, watch, acceptLo
 
 // runner is one project's running app.
 type runner struct {
-	name   string
-	app    *app
-	cancel context.CancelFunc
-	done   chan struct{}
-	err    error // of bot.Run, once done is closed
+	name    string
+	version *projectVersion
+	app     *app
+	cancel  context.CancelFunc
+	done    chan struct{}
+	err     error // of bot.Run, once done is closed
 }
 
 // stopRunner cancels a runner and waits for its posts in flight, at most
@@ -139,14 +140,14 @@ func daemonProjects(ctx context.Context, g *globals, env Env, set *projectSet, s
 		runners = map[string]*runner{}
 	)
 	failed := make(chan *runner, 1)
-	launch := func(name string, a *app, m *server.Metrics) *runner {
+	launch := func(v *projectVersion, a *app, m *server.Metrics) *runner {
 		m.Paused(a.core.Paused)
 		if a.core.Paused {
 			a.log.Warn("paused: every post on every target is held until the config says paused: false", "config", a.cfg.File)
 		}
 		go prepareTargets(ctx, a.targets, a.log)
 		rctx, cancel := context.WithCancel(ctx)
-		r := &runner{name: name, app: a, cancel: cancel, done: make(chan struct{})}
+		r := &runner{name: v.name, version: v, app: a, cancel: cancel, done: make(chan struct{})}
 		go func() {
 			r.err = a.bot.Run(rctx)
 			close(r.done)
@@ -163,7 +164,6 @@ func daemonProjects(ctx context.Context, g *globals, env Env, set *projectSet, s
 		m := metricSet.Project(set.metricName(v))
 		a, err := projectApp(set, v, st, log, env, m)
 		if err != nil {
-			m.Reloaded(false)
 			return err
 		}
 		mu.Lock()
@@ -175,7 +175,7 @@ func daemonProjects(ctx context.Context, g *globals, env Env, set *projectSet, s
 			old.stop(0)
 			m.Reloaded(true)
 		}
-		r := launch(v.name, a, m)
+		r := launch(v, a, m)
 		mu.Lock()
 		runners[v.name] = r
 		mu.Unlock()
@@ -343,9 +343,19 @@ func daemonProjects(ctx context.Context, g *globals, env Env, set *projectSet, s
 			return fmt.Errorf("project %s: %w", r.name, err)
 		case why := <-reload:
 			log.Info("reloading projects", "config", fmt.Sprint(g.configs), "why", why)
-			if _, err := set.reload(log, env.Now(), start, stop); err != nil {
+			outs, err := set.reload(log, env.Now(), start, stop)
+			if err != nil {
 				log.Error("reload failed; every project keeps running as it was", "error", err)
 				continue
+			}
+			for _, o := range outs {
+				mu.Lock()
+				r := runners[o.Name]
+				mu.Unlock()
+				if o.What == refused && r != nil {
+					// Its running version stays: the metric says the reload failed.
+					metricSet.Project(set.metricName(r.version)).Reloaded(false)
+				}
 			}
 			if replicas != nil {
 				replicas.loaded(projectsHash(set), true)

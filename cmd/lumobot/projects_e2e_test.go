@@ -206,6 +206,15 @@ func TestProjectsReload(t *testing.T) {
 		t.Errorf("reloaded: %v", l)
 	}
 	d.waitLog(t, "post sent", 3)
+	_, metrics = get(t, "http://"+addr+"/metrics")
+	for _, want := range []string{
+		`lumobot_config_last_reload_successful{project="lumo"} 0`,
+		`lumobot_config_last_reload_successful{project="muu"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	if code, _ := get(t, "http://"+addr+"/readyz"); code != 200 {
 		t.Errorf("/readyz %d after one project's reload was refused", code)
 	}
