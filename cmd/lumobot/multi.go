@@ -111,7 +111,7 @@ type runner struct {
 	err     error // of bot.Run, once done is closed
 }
 
-// stopRunner cancels a runner and waits for its posts in flight, at most
+// stop cancels a runner and waits for its posts in flight, at most
 // grace (0: as long as they take).
 func (r *runner) stop(grace time.Duration) bool {
 	r.cancel()
