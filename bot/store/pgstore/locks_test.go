@@ -47,13 +47,36 @@ func cut(t *testing.T, pool *pgxpool.Pool, name string) {
 	if n == 0 {
 		t.Fatalf("no connection of %s to cut", name)
 	}
+	// pg_terminate_backend only signals: the backend, and the advisory
+	// locks it holds, go a moment later. Wait until they are gone.
+	for i := 0; ; i++ {
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if i == 500 {
+			t.Fatalf("%d connections of %s still there 5 s after they were cut", n, name)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
+// lead checks l.Lead. Taking over may need a moment: the server frees a
+// dead session's advisory locks when its backend has exited, which
+// follows a closed or terminated connection asynchronously (a follower
+// asks again every few seconds); so a true is waited for, up to 5 s.
 func lead(t *testing.T, what string, l *pgstore.Locks, want bool) {
 	t.Helper()
-	got, err := l.Lead(ctx)
-	if got != want {
-		t.Fatalf("%s: Lead = %v (%v), want %v", what, got, err, want)
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		got, err := l.Lead(ctx)
+		if got == want {
+			return
+		}
+		if !want || time.Since(start) > 5*time.Second {
+			t.Fatalf("%s: Lead = %v (%v), want %v", what, got, err, want)
+		}
 	}
 }
 
