@@ -94,7 +94,7 @@ func (c *Client) mediaIDs(ctx context.Context, p bot.Post) ([]string, error) {
 	var ids []string
 	for _, img := range imgs {
 		id, err := c.attachment(ctx, p, img)
-		if refused(err) {
+		if attach.IsRefusal(err) {
 			if err := spec.Refused(p, img, err); err != nil {
 				return nil, err
 			}
@@ -140,31 +140,6 @@ func (c *Client) attachment(ctx context.Context, p bot.Post, img attach.Image) (
 	return id, nil
 }
 
-// mediaError is the server refusing an upload or its processing.
-type mediaError struct {
-	status int
-	err    error
-}
-
-func (e *mediaError) Error() string { return e.err.Error() }
-func (e *mediaError) Unwrap() error { return e.err }
-
-// refused reports whether err is the server refusing the image itself
-// (422 "Validation failed: File content type is invalid", failed
-// processing; 400, 413, 415 from it or its proxy), as opposed to the
-// token, rate limits or a server in trouble.
-func refused(err error) bool {
-	me, ok := err.(*mediaError)
-	if !ok {
-		return false
-	}
-	switch me.status {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
-}
-
 type attachmentAnswer struct {
 	ID  string  `json:"id"`
 	URL *string `json:"url"`
@@ -189,7 +164,7 @@ func (c *Client) upload(ctx context.Context, img attach.Image) (id string, proce
 	}
 	if err != nil {
 		if resp != nil && !resp.OK() {
-			return "", false, &mediaError{resp.Status, err}
+			return "", false, &attach.Refusal{Status: resp.Status, Err: err}
 		}
 		return "", false, err
 	}
@@ -220,7 +195,7 @@ func (c *Client) mediaState(ctx context.Context, id string) (mediaStateKind, err
 	case resp != nil && resp.Status == http.StatusNotFound:
 		return stateGone, nil
 	case resp != nil && resp.Status == http.StatusUnprocessableEntity:
-		return 0, &mediaError{resp.Status, err}
+		return 0, &attach.Refusal{Status: resp.Status, Err: err}
 	case err != nil:
 		return 0, err
 	case resp.Status == http.StatusPartialContent:

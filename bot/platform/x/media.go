@@ -69,7 +69,7 @@ func (c *Client) mediaIDs(ctx context.Context, p bot.Post) ([]string, error) {
 			c.logger.Debug("x: reusing uploaded media", "key", p.Key, "target", p.Target, "image", img.Name, "media_id", up.ID)
 		} else {
 			up, err = c.upload(ctx, img)
-			if refused(err) {
+			if attach.IsRefusal(err) {
 				if err := spec.Refused(p, img, err); err != nil {
 					return nil, err
 				}
@@ -82,7 +82,7 @@ func (c *Client) mediaIDs(ctx context.Context, p bot.Post) ([]string, error) {
 		}
 		if !up.Described {
 			err := c.describe(ctx, up.ID, img.Alt)
-			if refused(err) {
+			if attach.IsRefusal(err) {
 				if err := spec.Refused(p, img, err); err != nil {
 					return nil, err
 				}
@@ -99,31 +99,6 @@ func (c *Client) mediaIDs(ctx context.Context, p bot.Post) ([]string, error) {
 	return ids, nil
 }
 
-// mediaError is X's refusal of an upload or its metadata.
-type mediaError struct {
-	status int
-	err    error
-}
-
-func (e *mediaError) Error() string { return e.err.Error() }
-func (e *mediaError) Unwrap() error { return e.err }
-
-// refused reports whether err is X refusing the media itself (400 invalid
-// media, 413 too large, 415, 422), as opposed to credentials, access level
-// or a server in trouble: only such a refusal lets a text_only post go out
-// without the image.
-func refused(err error) bool {
-	me, ok := err.(*mediaError)
-	if !ok {
-		return false
-	}
-	switch me.status {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
-}
-
 // upload sends one image with POST /2/media/upload (simple upload, a
 // multipart body of media_category and media; multipart fields are not
 // part of the OAuth 1.0a signature).
@@ -138,7 +113,7 @@ func (c *Client) upload(ctx context.Context, img attach.Image) (attach.Uploaded,
 		return attach.Uploaded{}, err
 	}
 	if !resp.OK() {
-		return attach.Uploaded{}, &mediaError{resp.Status, c.classify("upload image", resp)}
+		return attach.Uploaded{}, &attach.Refusal{Status: resp.Status, Err: c.classify("upload image", resp)}
 	}
 	var out struct {
 		Data struct {
@@ -156,7 +131,7 @@ func (c *Client) upload(ctx context.Context, img attach.Image) (attach.Uploaded,
 		return attach.Uploaded{}, bot.Retryable(fmt.Errorf("x: upload %q: answer without a media id (status %d)", img.Name, resp.Status))
 	}
 	if pi := out.Data.ProcessingInfo; pi != nil && pi.State == "failed" {
-		return attach.Uploaded{}, &mediaError{http.StatusBadRequest, bot.Permanent(fmt.Errorf("x: upload image: X could not process it"))}
+		return attach.Uploaded{}, &attach.Refusal{Status: http.StatusBadRequest, Err: bot.Permanent(fmt.Errorf("x: upload image: X could not process it"))}
 	}
 	at := c.now()
 	up := attach.Uploaded{ID: out.Data.ID, At: at}
@@ -184,7 +159,7 @@ func (c *Client) describe(ctx context.Context, id, alt string) error {
 		return err
 	}
 	if !resp.OK() {
-		return &mediaError{resp.Status, c.classify("set alt text", resp)}
+		return &attach.Refusal{Status: resp.Status, Err: c.classify("set alt text", resp)}
 	}
 	return nil
 }

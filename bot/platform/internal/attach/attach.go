@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -157,4 +158,31 @@ func Name(source string) string {
 func IsURL(source string) bool {
 	u, err := url.Parse(source)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// Refusal is a platform's answer to an upload (or to what belongs with
+// it: alt text, processing) with its HTTP status.
+type Refusal struct {
+	Status int
+	Err    error
+}
+
+func (e *Refusal) Error() string { return e.Err.Error() }
+func (e *Refusal) Unwrap() error { return e.Err }
+
+// IsRefusal reports whether err is the platform refusing the image itself
+// (400 invalid media, 413 too large, 415, 422 "Validation failed: File
+// content type is invalid" or failed processing, from it or its proxy), as
+// opposed to the token, access level, rate limits or a server in trouble:
+// only such a refusal lets a text_only post go out without the image.
+func IsRefusal(err error) bool {
+	r, ok := err.(*Refusal)
+	if !ok {
+		return false
+	}
+	switch r.Status {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
+		return true
+	}
+	return false
 }
