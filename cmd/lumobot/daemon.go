@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,24 +88,7 @@ func daemon(ctx context.Context, g *globals, env Env, cfg *config.Config, core b
 			return fmt.Errorf("watch %s: %w", g.file(), err)
 		}
 	}
-	reload := make(chan string, 1)
-	go func() {
-		for {
-			var why string
-			select {
-			case <-ctx.Done():
-				return
-			case <-env.Reload:
-				why = "SIGHUP"
-			case <-changed:
-				why = "config file changed"
-			}
-			select {
-			case reload <- why:
-			default: // one reload is already waiting
-			}
-		}
-	}()
+	reload := reloads(ctx, env.Reload, changed, "config file changed")
 
 	var replicas *replicaWatch
 	if ps, ok := st.(*sharedState); ok {
@@ -275,4 +259,28 @@ func hungAfter(cfg *config.Config) time.Duration {
 		longest = max(longest, t.RequestTimeout)
 	}
 	return longest + 5*time.Minute
+}
+
+// reloads merges SIGHUP and the watcher's news of a change into one
+// channel of reasons; a reload already waiting absorbs the next.
+func reloads(ctx context.Context, sighup <-chan os.Signal, changed <-chan struct{}, fileChanged string) <-chan string {
+	reload := make(chan string, 1)
+	go func() {
+		for {
+			var why string
+			select {
+			case <-ctx.Done():
+				return
+			case <-sighup:
+				why = "SIGHUP"
+			case <-changed:
+				why = fileChanged
+			}
+			select {
+			case reload <- why:
+			default: // one reload is already waiting
+			}
+		}
+	}()
+	return reload
 }

@@ -297,24 +297,7 @@ func daemonProjects(ctx context.Context, g *globals, env Env, set *projectSet, s
 			return fmt.Errorf("watch %v: %w", dirs, err)
 		}
 	}
-	reload := make(chan string, 1)
-	go func() {
-		for {
-			var why string
-			select {
-			case <-ctx.Done():
-				return
-			case <-env.Reload:
-				why = "SIGHUP"
-			case <-changed:
-				why = "a project file changed"
-			}
-			select {
-			case reload <- why:
-			default:
-			}
-		}
-	}()
+	reload := reloads(ctx, env.Reload, changed, "a project file changed")
 
 	var replicas *replicaWatch
 	if ps, ok := st.(*sharedState); ok {

@@ -138,29 +138,26 @@ func appendRow(b []byte, r previewRow) []byte {
 		b = append(b, ",\n    \"cost\": "...)
 		b = strconv.AppendFloat(b, *r.Cost, 'f', -1, 64)
 	}
-	if len(r.Images) > 0 {
-		b = append(b, ",\n    \"images\": ["...)
-		for i, im := range r.Images {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, "\n      "...)
-			b = appendJSONValue(b, im)
-		}
-		b = append(b, "\n    ]"...)
-	}
-	if len(r.Warnings) > 0 {
-		b = append(b, ",\n    \"warnings\": ["...)
-		for i, w := range r.Warnings {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, "\n      "...)
-			b = appendJSONValue(b, w)
-		}
-		b = append(b, "\n    ]"...)
-	}
+	b = appendJSONList(b, "images", r.Images)
+	b = appendJSONList(b, "warnings", r.Warnings)
 	return append(b, "\n  }"...)
+}
+
+// appendJSONList appends a row's optional list field name, one element a
+// line; nothing when the list is empty (omitempty).
+func appendJSONList[T any](b []byte, name string, list []T) []byte {
+	if len(list) == 0 {
+		return b
+	}
+	b = append(b, ",\n    \""+name+"\": ["...)
+	for i, v := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\n      "...)
+		b = appendJSONValue(b, v)
+	}
+	return append(b, "\n    ]"...)
 }
 
 // appendJSONValue appends v (an object of strings and ints) as an element
