@@ -493,26 +493,5 @@ func (r *liveRedactor) String(text string) string { return r.r.String(text) }
 // liveLogger is the process's logger, as globals.logger builds it, with
 // a redaction that follows the set's secrets as reloads add them.
 func (g *globals) liveLogger(env Env, r *liveRedactor) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
-	}
-	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-		switch a.Value.Kind() {
-		case slog.KindString:
-			a.Value = slog.StringValue(r.String(a.Value.String()))
-		case slog.KindAny:
-			if err, ok := a.Value.Any().(error); ok {
-				a.Value = slog.StringValue(r.String(err.Error()))
-			}
-		}
-		return a
-	}}
-	switch g.logFormat {
-	case "text":
-		return slog.New(slog.NewTextHandler(env.Stderr, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(env.Stderr, opts)), nil
-	}
-	return nil, usageError{fmt.Errorf("--log-format %q: want text or json", g.logFormat)}
+	return g.newLogger(env, r.String)
 }

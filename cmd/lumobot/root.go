@@ -160,22 +160,34 @@ func (g *globals) setup(env Env) (*config.Config, *slog.Logger, error) {
 
 // logger builds the process's logger; it never prints a configured secret.
 func (g *globals) logger(env Env, secrets []string) (*slog.Logger, error) {
+	var redact func(string) string
+	if len(secrets) > 0 {
+		redact = redactor(secrets)
+	}
+	return g.newLogger(env, redact)
+}
+
+// newLogger builds a logger at --log-level in --log-format whose string and
+// error values pass through redact (nil: none).
+func (g *globals) newLogger(env Env, redact func(string) string) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
 	}
-	redact := redactor(secrets)
-	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-		if len(secrets) > 0 && a.Value.Kind() == slog.KindString {
-			a.Value = slog.StringValue(redact(a.Value.String()))
-		}
-		if len(secrets) > 0 && a.Value.Kind() == slog.KindAny {
-			if err, ok := a.Value.Any().(error); ok {
-				a.Value = slog.StringValue(redact(err.Error()))
+	opts := &slog.HandlerOptions{Level: level}
+	if redact != nil {
+		opts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+			switch a.Value.Kind() {
+			case slog.KindString:
+				a.Value = slog.StringValue(redact(a.Value.String()))
+			case slog.KindAny:
+				if err, ok := a.Value.Any().(error); ok {
+					a.Value = slog.StringValue(redact(err.Error()))
+				}
 			}
+			return a
 		}
-		return a
-	}}
+	}
 	switch g.logFormat {
 	case "text":
 		return slog.New(slog.NewTextHandler(env.Stderr, opts)), nil
